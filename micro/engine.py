@@ -267,7 +267,8 @@ def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs; `root` last.
 
     Depth-first, with an explicit stack instead of recursion: an entry
-    (node, True) means "all of node's inputs are placed, place node".
+    (node, True) means "all of node's inputs are placed, place node". Inputs
+    are pushed last-first so that they are placed in argument order.
     """
     order: list[Value] = []
     visited: set[Value] = set()
@@ -279,7 +280,7 @@ def topological_order(root: Value) -> list[Value]:
         elif node not in visited:
             visited.add(node)
             stack.append((node, True))
-            for child in node._prev:
+            for child in reversed(node._prev):
                 if child not in visited:
                     stack.append((child, False))
     return order

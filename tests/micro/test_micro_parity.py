@@ -1,0 +1,148 @@
+"""Every op, and random graphs of ops, against PyTorch in float64.
+
+`assert_matches_torch(f, inputs)` builds the same expression `f` once on micro
+Values and once on float64 torch tensors (both understand the operators and
+the methods `.tanh()`, `.log()`, ...), then compares the output and the
+gradient of every input. Adding an op to the tests is one line of `OP_CASES`.
+"""
+
+import math
+
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from micro import Value
+
+
+def assert_matches_torch(f, inputs, rel=1e-12, abs=1e-12):
+    """Return the micro output of f(*inputs) after checking value and grads against torch."""
+    values = [Value(x) for x in inputs]
+    out = f(*values)
+    out.backward()
+    tensors = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in inputs]
+    expected = f(*tensors)
+    expected.backward()
+    assert out.data == pytest.approx(expected.item(), rel=rel, abs=abs, nan_ok=True)
+    for value, tensor in zip(values, tensors, strict=True):
+        expected_grad = 0.0 if tensor.grad is None else tensor.grad.item()
+        assert value.grad == pytest.approx(expected_grad, rel=rel, abs=abs, nan_ok=True)
+    return out
+
+
+# (op name of the output node, expression, inputs)
+OP_CASES = [
+    ("add", lambda a, b: a + b, (1.5, -2.25)),
+    ("add", lambda a: a + 3, (1.5,)),
+    ("add", lambda a: 3 + a, (1.5,)),
+    ("sub", lambda a, b: a - b, (1.5, -2.25)),
+    ("sub", lambda a: a - 3, (1.5,)),
+    ("sub", lambda a: 1 - a, (1.5,)),
+    ("mul", lambda a, b: a * b, (1.5, -2.25)),
+    ("mul", lambda a: a * 3, (1.5,)),
+    ("mul", lambda a: 2 * a, (1.5,)),
+    ("div", lambda a, b: a / b, (1.5, -2.25)),
+    ("div", lambda a: a / 4, (1.5,)),
+    ("div", lambda a: 1 / a, (-1.5,)),
+    ("pow", lambda a: a**2, (-1.5,)),
+    ("pow", lambda a: a**3, (-1.5,)),
+    ("pow", lambda a: a**-2, (-1.5,)),
+    ("pow", lambda a: a**0.5, (2.5,)),
+    ("pow", lambda a: a**0.5, (0.0,)),
+    ("pow", lambda a: a**0, (0.0,)),
+    ("pow", lambda a: a**2, (0.0,)),
+    ("pow", lambda a: a**-1.5, (0.7,)),
+    ("pow", lambda a, b: a**b, (1.7, -0.6)),
+    ("pow", lambda a, b: a**b, (0.0, 2.0)),
+    ("pow", lambda a: 2**a, (0.7,)),
+    ("neg", lambda a: -a, (1.5,)),
+    ("relu", lambda a: a.relu(), (1.5,)),
+    ("relu", lambda a: a.relu(), (-1.5,)),
+    ("relu", lambda a: a.relu(), (0.0,)),
+    ("tanh", lambda a: a.tanh(), (0.8,)),
+    ("tanh", lambda a: a.tanh(), (-30.0,)),
+    ("sigmoid", lambda a: a.sigmoid(), (0.8,)),
+    ("sigmoid", lambda a: a.sigmoid(), (-800.0,)),
+    ("sigmoid", lambda a: a.sigmoid(), (800.0,)),
+    ("exp", lambda a: a.exp(), (-1.3,)),
+    ("log", lambda a: a.log(), (0.3,)),
+    ("sin", lambda a: a.sin(), (2.1,)),
+    ("cos", lambda a: a.cos(), (2.1,)),
+    ("sqrt", lambda a: a.sqrt(), (2.1,)),
+    ("sqrt", lambda a: a.sqrt(), (0.0,)),
+    ("abs", lambda a: a.abs(), (-2.1,)),
+    ("abs", lambda a: abs(a), (2.1,)),
+    ("abs", lambda a: a.abs(), (0.0,)),
+]
+
+
+@pytest.mark.parametrize(
+    "op, f, inputs", OP_CASES, ids=[f"{op}-{i}" for i, (op, _, _) in enumerate(OP_CASES)]
+)
+def test_op_matches_torch(op, f, inputs):
+    out = assert_matches_torch(f, inputs)
+    assert out._op == op
+
+
+def test_every_op_of_the_table_is_tested():
+    table = {"add", "sub", "mul", "div", "pow", "neg", "relu", "tanh", "sigmoid", "exp",
+             "log", "sin", "cos", "sqrt", "abs"}  # fmt: skip
+    assert {op for op, _, _ in OP_CASES} == table
+
+
+# Ops for random graphs: each keeps its inputs inside its domain, so any
+# composition is defined; the wrappers (x*x + 1, tanh) are ops of the graph too.
+GRAPH_OPS = [
+    lambda a, b: a + b,
+    lambda a, b: a - b,
+    lambda a, b: a * b,
+    lambda a, b: a / (b * b + 1),
+    lambda a, b: (a * a + 0.5) ** b.tanh(),
+    lambda a, b: -a,
+    lambda a, b: a**3,
+    lambda a, b: 2 ** a.tanh(),
+    lambda a, b: a.relu(),
+    lambda a, b: a.tanh(),
+    lambda a, b: a.sigmoid(),
+    lambda a, b: a.tanh().exp(),
+    lambda a, b: (a * a + 1).log(),
+    lambda a, b: a.sin(),
+    lambda a, b: a.cos(),
+    lambda a, b: (a * a + 1).sqrt(),
+    lambda a, b: a.abs(),
+]
+
+
+@st.composite
+def programs(draw):
+    """Leaf values and a list of (op, i, j): register k = op(reg[i], reg[j]), i, j < k."""
+    leaves = draw(st.lists(st.floats(-2, 2), min_size=1, max_size=4))
+    steps = []
+    for k in range(draw(st.integers(1, 14))):
+        registers = len(leaves) + k
+        steps.append(
+            (
+                draw(st.integers(0, len(GRAPH_OPS) - 1)),
+                draw(st.integers(0, registers - 1)),
+                draw(st.integers(0, registers - 1)),
+            )
+        )
+    return leaves, steps
+
+
+def run_program(steps, *leaves):
+    registers = list(leaves)
+    for op, i, j in steps:
+        registers.append(GRAPH_OPS[op](registers[i], registers[j]))
+    # Sum a few registers so that nodes are shared by several paths to the root.
+    return registers[-1] + registers[len(registers) // 2] * registers[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_random_graphs_match_torch(program):
+    leaves, steps = program
+    out = run_program(steps, *(Value(x) for x in leaves)).data
+    assume(math.isfinite(out) and abs(out) < 1e6)
+    assert_matches_torch(lambda *xs: run_program(steps, *xs), leaves, rel=1e-9, abs=1e-9)
