@@ -1,0 +1,965 @@
+"""The derivative table: every differentiable op's forward and backward, side by side.
+
+Read it like PyTorch's ``derivatives.yaml``: one class per op, named after
+the op (the same names as :mod:`micro`'s table: add, sub, mul, div, pow, neg,
+exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, ...), whose
+``node_name`` is the ``grad_fn`` name torch shows. In each:
+
+* ``forward(ctx, ...)`` computes on backend storage (``ctx.backend``) and
+  saves what the backward needs;
+* ``backward(ctx, grad)`` is the formula, written with differentiable Tensor
+  operations, so that ``create_graph=True`` differentiates it again;
+* ``vjp(ctx, grad)``, where present, is the same formula on raw storage with
+  a fused backend primitive, used when the backward itself is not recorded.
+
+Gradients may come back with the broadcast shape: the engine sums them back
+to each input's shape and casts to its dtype (one place, ``InputMeta.conform``).
+"""
+
+from __future__ import annotations
+
+from . import _dtypes as D
+from ._tensor import Tensor
+from .autograd.function import Op
+
+
+def data(x):
+    """Storage of a Tensor; Python numbers pass through."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def binary_dtype(a, b):
+    """torch's result dtype for a binary op, or None when the backend's own rule agrees.
+
+    The fast answer (None) covers two tensors of one dtype and a tensor with a
+    Python number of its own kind; everything else goes through the full
+    three-tier promotion of :func:`tensor._dtypes.result_type`.
+    """
+    if isinstance(a, Tensor):
+        da = a._backend.dtype_of(a._data)
+        if isinstance(b, Tensor):
+            db = b._backend.dtype_of(b._data)
+            if da is db:
+                return None
+            return _promote_tensors(a, da, b, db)
+        return _promote_scalar(da, b)
+    db = b._backend.dtype_of(b._data)
+    return _promote_scalar(db, a)
+
+
+def _promote_scalar(tensor_dtype, scalar):
+    kind = D.scalar_dtype(scalar)
+    if kind.category <= tensor_dtype.category:
+        return None if tensor_dtype.category else tensor_dtype
+    return D.promote_types(tensor_dtype, kind)
+
+
+def _promote_tensors(a, da, b, db):
+    a_dims, b_dims = a.ndim > 0, b.ndim > 0
+    if a_dims == b_dims:
+        return D.promote_types(da, db)
+    dim_dtype, zero_dtype = (da, db) if a_dims else (db, da)
+    return D.result_type((dim_dtype,), (zero_dtype,), ())
+
+
+def float_dtype(dtype):
+    """Integer and bool inputs of float-valued ops (exp, div, ...) compute in the default float."""
+    return dtype if dtype.is_floating_point else D.get_default_dtype()
+
+
+# ------------------------------------------------------------------ arithmetic
+
+class Add(Op):
+    """out = a + alpha * b;  da = grad,  db = alpha * grad."""
+
+    node_name = "AddBackward0"
+    n_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        other = data(b) if alpha == 1 else ctx.backend.mul(data(b), alpha)
+        return ctx.backend.add(data(a), other, binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha), None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return grad, (grad if ctx.alpha == 1 else ctx.backend.mul(grad, ctx.alpha)), None
+
+
+class Sub(Op):
+    """out = a - alpha * b;  da = grad,  db = -alpha * grad."""
+
+    node_name = "SubBackward0"
+    n_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        other = data(b) if alpha == 1 else ctx.backend.mul(data(b), alpha)
+        return ctx.backend.sub(data(a), other, binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha), None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return grad, ctx.backend.mul(grad, -ctx.alpha), None
+
+
+class Rsub(Op):
+    """out = b - a  (for ``number - tensor``);  da = -grad."""
+
+    node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.backend.sub(data(b), data(a), binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad, None
+
+
+class Mul(Op):
+    """out = a * b;  da = grad * b,  db = grad * a."""
+
+    node_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = _save(a), _save(b)
+        ctx.save_for_backward(*(x for x in (a, b) if isinstance(x, Tensor)))
+        return ctx.backend.mul(data(a), data(b), binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = _unpack_pair(ctx)
+        needs = ctx.needs_input_grad
+        return (grad * b if needs[0] else None), (grad * a if needs[1] else None)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        a, b = _unpack_pair(ctx)
+        needs = ctx.needs_input_grad
+        mul = ctx.backend.mul
+        return (mul(grad, data(b)) if needs[0] else None), (mul(grad, data(a)) if needs[1] else None)
+
+
+class Div(Op):
+    """out = a / b;  da = grad / b,  db = -grad * a / b^2."""
+
+    node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = _save(a), _save(b)
+        ctx.save_for_backward(*(x for x in (a, b) if isinstance(x, Tensor)))
+        dtype = binary_dtype(a, b)
+        result = dtype if dtype is not None else (a if isinstance(a, Tensor) else b).dtype
+        if not result.is_floating_point:
+            dtype = D.get_default_dtype()
+        return ctx.backend.div(data(a), data(b), dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = _unpack_pair(ctx)
+        needs = ctx.needs_input_grad
+        grad_a = grad / b if needs[0] else None
+        grad_b = -grad * a / (b * b) if needs[1] else None
+        return grad_a, grad_b
+
+
+class Reciprocal(Op):
+    """out = 1 / a;  da = -grad * out^2."""
+
+    node_name = "ReciprocalBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.div(1, a._data, float_dtype(a.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return -grad * out * out
+
+
+class Neg(Op):
+    """out = -a;  da = -grad."""
+
+    node_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.neg(a._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (ctx.backend.neg(grad),)
+
+
+class Pow(Op):
+    """out = a ** p for a number p;  da = grad * p * a^(p-1)."""
+
+    node_name = "PowBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.exponent = exponent
+        ctx.save_for_backward(a)
+        return ctx.backend.pow(a._data, exponent, binary_dtype(a, exponent))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        p = ctx.exponent
+        if p == 0:
+            return grad * 0, None
+        return grad * p * a ** (p - 1), None
+
+
+class PowTensor(Op):
+    """out = a ** b;  da = grad * b * a^(b-1),  db = grad * out * log(a) (0 where a == 0 and b >= 0)."""
+
+    node_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.pow(a._data, b._data, binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if needs[0] else None
+        grad_b = None
+        if needs[1]:
+            safe_log = where((a == 0) & (b >= 0), zeros_like(a), a.log())
+            grad_b = grad * a ** b * safe_log
+        return grad_a, grad_b
+
+
+class RPow(Op):
+    """out = base ** b for a number base;  db = grad * out * log(base)."""
+
+    node_name = "PowBackward2"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, base, b):
+        ctx.base = base
+        return ctx.backend.pow(base, b._data, binary_dtype(base, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        import math
+
+        out = ctx.saved_output
+        if ctx.base == 0:
+            return None, grad * where(out == 0, zeros_like(out), out * float("-inf"))
+        return None, grad * out * math.log(ctx.base)
+
+
+# ------------------------------------------------------------ unary functions
+
+class Exp(Op):
+    """out = exp(a);  da = grad * out."""
+
+    node_name = "ExpBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.exp(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.saved_output
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (ctx.backend.mul(grad, ctx.saved_output_data),)
+
+
+class Log(Op):
+    """out = log(a);  da = grad / a."""
+
+    node_name = "LogBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.log(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Sin(Op):
+    """out = sin(a);  da = grad * cos(a)."""
+
+    node_name = "SinBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.sin(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.cos()
+
+
+class Cos(Op):
+    """out = cos(a);  da = -grad * sin(a)."""
+
+    node_name = "CosBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.cos(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * -a.sin()
+
+
+class Tan(Op):
+    """out = tan(a);  da = grad * (1 + out^2)."""
+
+    node_name = "TanBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.tan(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return grad * (1 + out * out)
+
+
+class Tanh(Op):
+    """out = tanh(a);  da = grad * (1 - out^2)."""
+
+    node_name = "TanhBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.tanh(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return grad * (1 - out * out)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (ctx.backend.tanh_backward(grad, ctx.saved_output_data),)
+
+
+class Sigmoid(Op):
+    """out = 1 / (1 + exp(-a));  da = grad * out * (1 - out)."""
+
+    node_name = "SigmoidBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.sigmoid(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return grad * out * (1 - out)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (ctx.backend.sigmoid_backward(grad, ctx.saved_output_data),)
+
+
+class Relu(Op):
+    """out = max(a, 0);  da = grad where out > 0, else 0."""
+
+    node_name = "ReluBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.relu(a._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return grad * (out > 0).to(grad.dtype)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (ctx.backend.relu_backward(grad, ctx.saved_output_data),)
+
+
+class Sqrt(Op):
+    """out = sqrt(a);  da = grad / (2 * out)."""
+
+    node_name = "SqrtBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.sqrt(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (2 * ctx.saved_output)
+
+
+class Rsqrt(Op):
+    """out = 1 / sqrt(a);  da = -grad * out^3 / 2."""
+
+    node_name = "RsqrtBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.rsqrt(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return -0.5 * grad * out * out * out
+
+
+class Abs(Op):
+    """out = |a|;  da = grad * sign(a)."""
+
+    node_name = "AbsBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.abs(a._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class Sign(Op):
+    """out = sign(a);  da = 0."""
+
+    node_name = "SignBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.sign(a._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Round(Op):
+    """out = round(a) (half to even);  da = 0."""
+
+    node_name = "RoundBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.round(a._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class Clamp(Op):
+    """out = min(max(a, low), high);  da = grad where low <= a <= high, else 0."""
+
+    node_name = "ClampBackward1"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, low, high):
+        ctx.save_for_backward(a)
+        ctx.low, ctx.high = low, high
+        return ctx.backend.clamp(a._data, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        inside = ones_like(a, dtype=D.bool_)
+        if ctx.low is not None:
+            inside = inside & (a >= ctx.low)
+        if ctx.high is not None:
+            inside = inside & (a <= ctx.high)
+        return grad * inside.to(grad.dtype), None, None
+
+
+class Maximum(Op):
+    """out = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+
+    node_name = "MaximumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.maximum(a._data, b._data, binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _select_grads(grad, a > b, a == b)
+
+
+class Minimum(Op):
+    """out = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
+
+    node_name = "MinimumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.minimum(a._data, b._data, binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _select_grads(grad, a < b, a == b)
+
+
+def _select_grads(grad, a_wins, tie):
+    weight_a = a_wins.to(grad.dtype) + tie.to(grad.dtype) * 0.5
+    return grad * weight_a, grad * (1 - weight_a)
+
+
+class Where(Op):
+    """out = cond ? a : b;  da = grad where cond,  db = grad where not cond."""
+
+    node_name = "WhereBackward0"
+
+    n_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, b, cond):
+        ctx.cond = cond
+        return ctx.backend.where(cond._data, data(a), data(b), _where_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = zeros_like(grad)
+        return where(ctx.cond, grad, zero), where(ctx.cond, zero, grad)
+
+
+def _where_dtype(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return binary_dtype(a, b)
+    return binary_dtype(a, b) if (isinstance(a, Tensor) or isinstance(b, Tensor)) else None
+
+
+# ------------------------------------------------------------------ reductions
+
+class Sum(Op):
+    """out = sum(a) over dims;  da = grad broadcast back over the summed dims."""
+
+    node_name = "SumBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim, dtype):
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        if dtype is None and not a.dtype.is_floating_point:
+            dtype = D.int64
+        return ctx.backend.sum(a._data, dims, keepdim, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_reduced(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None, None
+
+
+class SumDim(Sum):
+    node_name = "SumBackward1"
+
+
+class Mean(Op):
+    """out = mean(a) over dims;  da = grad / n broadcast back over the reduced dims."""
+
+    node_name = "MeanBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        n = 1
+        for d in (range(len(a.shape)) if dims is None else dims):
+            n *= a.shape[d]
+        ctx.count = n
+        return ctx.backend.mean(a._data, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_reduced(grad, ctx.shape, ctx.dims, ctx.keepdim) / ctx.count, None, None
+
+
+class MeanDim(Mean):
+    node_name = "MeanBackward1"
+
+
+def _expand_reduced(grad, shape, dims, keepdim):
+    """Broadcast a reduction's gradient back to the input's shape."""
+    if dims is None:
+        return grad.reshape([1] * len(shape)).expand(shape) if len(shape) else grad
+    if not keepdim:
+        for d in sorted(dims):
+            grad = grad.unsqueeze(d)
+    return grad.expand(shape)
+
+
+# ---------------------------------------------------------------------- matmul
+
+class Mm(Op):
+    """out = a @ b for matrices;  da = grad @ b^T,  db = a^T @ grad."""
+
+    node_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.matmul(a._data, b._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (grad @ b.mT if needs[0] else None), (a.mT @ grad if needs[1] else None)
+
+
+class Matmul(Mm):
+    """Batched/broadcast matmul (and vector cases): the same formulas; the engine sums
+    gradients back over broadcast batch dims, and vectors are lifted to matrices."""
+
+    node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            g = g.unsqueeze(-2)
+        if b.ndim == 1:
+            g = g.unsqueeze(-1)
+        grad_a = grad_b = None
+        if needs[0]:
+            grad_a = g @ b2.mT
+            if a.ndim == 1:
+                grad_a = grad_a.squeeze(-2)
+                if grad_a.ndim > 1:
+                    grad_a = grad_a.sum_to_size(a.shape)
+        if needs[1]:
+            grad_b = a2.mT @ g
+            if b.ndim == 1:
+                grad_b = grad_b.squeeze(-1)
+                if grad_b.ndim > 1:
+                    grad_b = grad_b.sum_to_size(b.shape)
+        return grad_a, grad_b
+
+
+class Mv(Matmul):
+    node_name = "MvBackward0"
+
+
+class Dot(Matmul):
+    node_name = "DotBackward0"
+
+
+# ------------------------------------------------------------ softmax family
+
+class Softmax(Op):
+    """out = exp(a) / sum(exp(a), dim);  da = out * (grad - sum(grad * out, dim))."""
+
+    node_name = "SoftmaxBackward0"
+    n_inputs = 1
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return ctx.backend.softmax(_float_data(ctx, a), dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return ctx.backend.softmax_backward(grad, ctx.saved_output_data, ctx.dim), None
+
+
+class LogSoftmax(Op):
+    """out = a - logsumexp(a, dim);  da = grad - exp(out) * sum(grad, dim)."""
+
+    node_name = "LogSoftmaxBackward0"
+    n_inputs = 1
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return ctx.backend.log_softmax(_float_data(ctx, a), dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_output
+        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return ctx.backend.log_softmax_backward(grad, ctx.saved_output_data, ctx.dim), None
+
+
+# ------------------------------------------------------------- copies, casts
+
+class Clone(Op):
+    """out = copy of a;  da = grad."""
+
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.copy(a._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (grad,)
+
+
+class Contiguous(Clone):
+    """out = a laid out contiguously (a copy);  da = grad."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.contiguous(a._data)
+
+
+class ToCopy(Op):
+    """out = a converted to another dtype;  da = grad (the engine casts it back)."""
+
+    node_name = "ToCopyBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        return ctx.backend.astype(a._data, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return grad, None
+
+
+# ------------------------------------------------------------------ views
+# Each shares storage with its input (is_view): the output has the input's
+# version counter and remembers its base, as torch's views do.
+
+class View(Op):
+    """out = a viewed with another shape;  da = grad reshaped back."""
+
+    node_name = "ViewBackward0"
+    n_inputs = 1
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        out = ctx.backend.reshape_view(a._data, shape)
+        if out is None:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            )
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class ReshapeCopy(Op):
+    """out = a copied into another shape (when no view is possible);  da = grad reshaped back."""
+
+    node_name = "UnsafeViewBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return ctx.backend.reshape(a._data, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Expand(Op):
+    """out = a broadcast to a larger shape (stride 0);  da = grad summed back (by the engine)."""
+
+    node_name = "ExpandBackward0"
+    n_inputs = 1
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return ctx.backend.expand(a._data, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class Permute(Op):
+    """out = a with its dims reordered;  da = grad permuted by the inverse order."""
+
+    node_name = "PermuteBackward0"
+    n_inputs = 1
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return ctx.backend.permute(a._data, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return grad.permute(inverse), None
+
+
+class Transpose(Permute):
+    """out = a with two dims swapped;  da = grad with them swapped back."""
+
+    node_name = "TransposeBackward0"
+
+
+class TransposeMatrix(Permute):
+    """out = a.t() (2-D transpose);  da = grad.t()."""
+
+    node_name = "TBackward0"
+
+
+class Squeeze(View):
+    """out = a without the given size-1 dims;  da = grad reshaped back."""
+
+    node_name = "SqueezeBackward1"
+
+
+class Unsqueeze(View):
+    """out = a with a new size-1 dim;  da = grad reshaped back."""
+
+    node_name = "UnsqueezeBackward0"
+
+
+# -------------------------------------------------------------------- helpers
+
+def _save(x):
+    """Numbers are kept as they are; tensors go through save_for_backward."""
+    return None if isinstance(x, Tensor) else x
+
+
+def _unpack_pair(ctx):
+    saved = iter(ctx.saved_tensors)
+    a = next(saved) if ctx.a is None else ctx.a
+    b = next(saved) if ctx.b is None else ctx.b
+    return a, b
+
+
+def _float_data(ctx, a):
+    dtype = a.dtype
+    if dtype.is_floating_point:
+        return a._data
+    return ctx.backend.astype(a._data, D.get_default_dtype())
+
+
+def where(cond, a, b):
+    from ._ops import where as where_op
+
+    return where_op(cond, a, b)
+
+
+def zeros_like(t, dtype=None):
+    from ._ops import zeros_like as zeros_like_op
+
+    return zeros_like_op(t, dtype=dtype)
+
+
+def ones_like(t, dtype=None):
+    from ._ops import ones_like as ones_like_op
+
+    return ones_like_op(t, dtype=dtype)
+
+
+# ------------------------------------------------------------ in-place on views
+
+class CopySlices(Op):
+    """An in-place change of a view, seen from its base: base' = base with view region <- src.
+
+    d(base) = grad with the view region zeroed;  d(src) = the view region of grad.
+    ``chain`` replays the view ops from the base to the view, on any tensor of
+    the base's shape.
+    """
+
+    node_name = "CopySlices"
+
+    n_inputs = 2
+
+    @staticmethod
+    def forward(ctx, base, src, chain, new_base_data):
+        ctx.chain = chain
+        return new_base_data
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .autograd.grad_mode import no_grad
+
+        with no_grad():
+            mask = ones_like(grad)
+            replay_view(mask, ctx.chain)._data[...] = 0
+        return grad * mask, replay_view(grad, ctx.chain), None, None
+
+
+def replay_view(t, chain):
+    """Apply the recorded view ops ``chain`` to ``t`` (a tensor shaped like their base)."""
+    for op, extra in chain:
+        t = op.apply(t, *extra)
+    return t

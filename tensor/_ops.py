@@ -1,0 +1,1035 @@
+"""The public operations: argument handling in torch's style, then the op from the table.
+
+Each function here checks and normalises its arguments the way torch does
+(dims, dtypes, shapes, error messages), then calls the matching op of
+:mod:`tensor._derivatives`, which does the computing and records the graph.
+Functions are exported as ``tensor.<name>`` and bound as Tensor methods at
+the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+
+from . import _derivatives as F
+from . import _dtypes as D
+from ._tensor import Size, Tensor, _normalize_dim
+from .autograd import grad_mode
+from .backends import as_device, backend_for, get_default_device
+
+_state = grad_mode.state
+
+
+# ------------------------------------------------------------------ creation
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor copying ``data`` (lists, numbers, numpy arrays or a Tensor)."""
+    backend = backend_for(as_device(device))
+    if isinstance(data, Tensor):
+        data = data.detach().cpu()._data
+    storage = backend.from_data(data, dtype)
+    t = Tensor._make(storage, backend, False, None, 0, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _shape_arg(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise TypeError(f"{type(s).__name__} object cannot be interpreted as an integer")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(size)
+
+
+def _created(storage, backend, requires_grad) -> Tensor:
+    t = Tensor._make(storage, backend, False, None, 0, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _creation_dtype(dtype):
+    return D.get_default_dtype() if dtype is None else dtype
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it, as torch)."""
+    if dtype is None:
+        dtype = D.scalar_dtype(fill_value)
+    backend = backend_for(as_device(device))
+    return _created(backend.full(_shape_arg((size,) if isinstance(size, int) else (tuple(size),)),
+                                 fill_value, dtype), backend, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend = backend_for(as_device(device))
+    return _created(backend.full(_shape_arg(size), 0, _creation_dtype(dtype)), backend, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend = backend_for(as_device(device))
+    return _created(backend.full(_shape_arg(size), 1, _creation_dtype(dtype)), backend, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend = backend_for(as_device(device))
+    return _created(backend.empty(_shape_arg(size), _creation_dtype(dtype)), backend, requires_grad)
+
+
+def _like(t, dtype, device):
+    backend = t._backend if device is None else backend_for(as_device(device))
+    return backend, (t.dtype if dtype is None else dtype)
+
+
+def zeros_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend, dtype = _like(t, dtype, device)
+    return _created(backend.full(t.shape, 0, dtype), backend, requires_grad)
+
+
+def ones_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend, dtype = _like(t, dtype, device)
+    return _created(backend.full(t.shape, 1, dtype), backend, requires_grad)
+
+
+def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend, dtype = _like(t, dtype, device)
+    return _created(backend.full(t.shape, fill_value, dtype), backend, requires_grad)
+
+
+def empty_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend, dtype = _like(t, dtype, device)
+    return _created(backend.empty(t.shape, dtype), backend, requires_grad)
+
+
+def rand_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend, dtype = _like(t, dtype, device)
+    return _created(backend.rand(t.shape, dtype), backend, requires_grad)
+
+
+def randn_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend, dtype = _like(t, dtype, device)
+    return _created(backend.randn(t.shape, dtype), backend, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from start (default 0) up to but excluding end, spaced by step."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = D.get_default_dtype() if is_float else D.int64
+    backend = backend_for(as_device(device))
+    return _created(backend.arange(start, end, step, dtype), backend, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from start to end inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    backend = backend_for(as_device(device))
+    return _created(backend.linspace(start, end, steps, _creation_dtype(dtype)), backend, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    backend = backend_for(as_device(device))
+    return _created(backend.eye(n, n if m is None else m, _creation_dtype(dtype)), backend, requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    backend = backend_for(as_device(device))
+    return _created(backend.rand(_shape_arg(size), _creation_dtype(dtype)), backend, requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples."""
+    backend = backend_for(as_device(device))
+    return _created(backend.randn(_shape_arg(size), _creation_dtype(dtype)), backend, requires_grad)
+
+
+def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers drawn uniformly from [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    backend = backend_for(as_device(device))
+    dtype = D.int64 if dtype is None else dtype
+    return _created(backend.randint(low, high, _shape_arg((tuple(size),)), dtype), backend, requires_grad)
+
+
+def manual_seed(seed: int):
+    """Seed the random generator of every backend (results differ from torch's generator)."""
+    backend_for(get_default_device()).manual_seed(seed)
+    from .backends import numpy_backend
+
+    numpy_backend.manual_seed(seed)
+
+
+def from_numpy(array) -> Tensor:
+    """A cpu tensor sharing memory with ``array``."""
+    backend = backend_for(as_device("cpu"))
+    return Tensor._make(backend.wrap_numpy(array), backend, False, None, 0, None)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+# ------------------------------------------------------------------ arithmetic
+
+def _as_operand(x, like: Tensor):
+    """Python numbers stay numbers; other array-likes become tensors on ``like``'s device."""
+    if isinstance(x, (Tensor, int, float, bool)):
+        return x
+    if isinstance(x, complex):
+        raise TypeError("complex numbers are not supported")
+    return tensor(x, device=like.device)
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """input + alpha * other, with broadcasting and torch's type promotion."""
+    if not isinstance(input, Tensor):
+        input, other = other, input
+    return F.Add.apply(input, _as_operand(other, input), alpha)
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    """input - alpha * other."""
+    if not isinstance(input, Tensor):
+        return F.Rsub.apply(other, input) if alpha == 1 else F.Rsub.apply(other * alpha, input)
+    _check_not_bool_sub(input, other)
+    return F.Sub.apply(input, _as_operand(other, input), alpha)
+
+
+def _check_not_bool_sub(a, b):
+    if a.dtype is D.bool_ and (isinstance(b, bool) or (isinstance(b, Tensor) and b.dtype is D.bool_)):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
+
+
+def rsub(input, other) -> Tensor:
+    return F.Rsub.apply(input, other)
+
+
+def mul(input, other) -> Tensor:
+    """input * other."""
+    if not isinstance(input, Tensor):
+        input, other = other, input
+    return F.Mul.apply(input, _as_operand(other, input))
+
+
+def div(input, other) -> Tensor:
+    """input / other (true division: integers give floats)."""
+    if not isinstance(input, Tensor):
+        return F.Mul.apply(F.Reciprocal.apply(other), input)
+    return F.Div.apply(input, _as_operand(other, input))
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def neg(input) -> Tensor:
+    if input.dtype is D.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return F.Neg.apply(input)
+
+
+negative = neg
+
+
+def pow(input, exponent) -> Tensor:
+    """input ** exponent (either may be a number)."""
+    if not isinstance(input, Tensor):
+        return F.RPow.apply(input, exponent)
+    if isinstance(exponent, Tensor):
+        return F.PowTensor.apply(input, exponent)
+    return F.Pow.apply(input, exponent)
+
+
+def _compare(op_name):
+    def compare(input, other) -> Tensor:
+        if not isinstance(input, Tensor):
+            input, other = other, input
+            op = _FLIPPED[op_name]
+        else:
+            op = op_name
+        other = _as_operand(other, input)
+        dtype = F.binary_dtype(input, other)
+        backend = input._backend
+        out = getattr(backend, op)(input._data, F.data(other), dtype)
+        return Tensor._make(out, backend, False, None, 0, None)
+
+    compare.__name__ = op_name
+    compare.__doc__ = f"Elementwise ``{op_name}`` comparison with broadcasting; a bool tensor, no grad."
+    return compare
+
+
+_FLIPPED = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+eq = _compare("eq")
+ne = _compare("ne")
+lt = _compare("lt")
+le = _compare("le")
+gt = _compare("gt")
+ge = _compare("ge")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _logical(op_name):
+    def logical(input, other) -> Tensor:
+        if not isinstance(input, Tensor):
+            input, other = other, input
+        other = _as_operand(other, input)
+        a, b = input, other
+        dtype = F.binary_dtype(a, b) or a.dtype
+        if dtype.is_floating_point:
+            raise RuntimeError(f'"bitwise_{op_name}_cpu" not implemented for \'{dtype_name(dtype)}\'')
+        backend = input._backend
+        out = getattr(backend, "bitwise_" + op_name)(a._data, F.data(b))
+        return Tensor._make(backend.cast(out, dtype), backend, False, None, 0, None)
+
+    logical.__name__ = "bitwise_" + op_name
+    return logical
+
+
+def dtype_name(dtype) -> str:
+    """torch's capitalised scalar type name: Float, Double, Long, Bool, ..."""
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
+            "float16": "Half", "bfloat16": "BFloat16", "int16": "Short", "int8": "Char",
+            "uint8": "Byte"}[dtype.name]
+
+
+bitwise_and = _logical("and")
+bitwise_or = _logical("or")
+bitwise_xor = _logical("xor")
+
+
+def logical_not(input) -> Tensor:
+    return Tensor._make(input._backend.logical_not(input._data), input._backend, False, None, 0, None)
+
+
+def bitwise_not(input) -> Tensor:
+    if input.dtype.is_floating_point:
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{dtype_name(input.dtype)}'")
+    return Tensor._make(input._backend.bitwise_not(input._data), input._backend, False, None, 0, None)
+
+
+# --------------------------------------------------------------- unary functions
+
+def _unary(op, name):
+    def fn(input) -> Tensor:
+        return op.apply(input)
+
+    fn.__name__ = name
+    fn.__doc__ = op.__doc__
+    return fn
+
+
+exp = _unary(F.Exp, "exp")
+log = _unary(F.Log, "log")
+sin = _unary(F.Sin, "sin")
+cos = _unary(F.Cos, "cos")
+tan = _unary(F.Tan, "tan")
+tanh = _unary(F.Tanh, "tanh")
+sigmoid = _unary(F.Sigmoid, "sigmoid")
+relu = _unary(F.Relu, "relu")
+sqrt = _unary(F.Sqrt, "sqrt")
+rsqrt = _unary(F.Rsqrt, "rsqrt")
+abs = _unary(F.Abs, "abs")
+sign = _unary(F.Sign, "sign")
+round = _unary(F.Round, "round")
+absolute = abs
+
+
+def clamp(input, min=None, max=None) -> Tensor:
+    """Limit values to [min, max] (either bound may be None)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min if isinstance(min, Tensor) else full_like(input, min))
+        if max is not None:
+            out = minimum(out, max if isinstance(max, Tensor) else full_like(input, max))
+        return out
+    return F.Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def maximum(input, other) -> Tensor:
+    return F.Maximum.apply(input, other)
+
+
+def minimum(input, other) -> Tensor:
+    return F.Minimum.apply(input, other)
+
+
+def where(condition, input=None, other=None):
+    """Elementwise ``condition ? input : other`` (with broadcasting)."""
+    like = condition
+    if isinstance(input, Tensor):
+        like = input
+    elif isinstance(other, Tensor):
+        like = other
+    if condition.dtype is not D.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {dtype_name(condition.dtype)}")
+    input = _as_operand(input, like)
+    other = _as_operand(other, like)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        dtype = D.result_type((), (), (D.scalar_dtype(input), D.scalar_dtype(other)))
+        input = full_like(condition, input, dtype=dtype)
+    return F.Where.apply(input, other, condition)
+
+
+# ------------------------------------------------------------------ reductions
+
+def _dims(input, dim):
+    """Normalise ``dim`` (int, tuple, list or None) to a sorted tuple of non-negative ints."""
+    if dim is None:
+        return None
+    ndim = input.ndim
+    if isinstance(dim, int):
+        return (_normalize_dim(dim, ndim),) if ndim else ()
+    dims = tuple(_normalize_dim(d, ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        repeated = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    return tuple(sorted(dims)) if ndim else ()
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """Sum over ``dim`` (all dims when None); ints and bools sum as int64."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return F.Sum.apply(input, None, False, dtype)
+    return F.SumDim.apply(input, _dims(input, dim), keepdim, dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """Arithmetic mean over ``dim``; only floating dtypes, as in torch."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {dtype_name(input.dtype)}"
+        )
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return F.Mean.apply(input, None, False)
+    return F.MeanDim.apply(input, _dims(input, dim), keepdim)
+
+
+def sum_to_size(input, *size) -> Tensor:
+    """Sum ``input`` down to ``size`` (the inverse of broadcasting ``size`` up to input's shape)."""
+    shape = _shape_arg(size)
+    if tuple(input.shape) == shape:
+        return input
+    lead = input.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and input.shape[i + lead] != 1
+    )
+    out = sum(input, dims, keepdim=True) if dims else input
+    return out.reshape(shape) if lead else out
+
+
+# ---------------------------------------------------------------------- matmul
+
+def matmul(input, other) -> Tensor:
+    """Matrix product with torch's rules for 1-D, 2-D and batched (broadcast) operands."""
+    a_dim, b_dim = input.ndim, other.ndim
+    if a_dim == 0 or b_dim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a_dim}D and {b_dim}D"
+        )
+    if input.dtype is not other.dtype:
+        raise RuntimeError(
+            "expected m1 and m2 to have the same dtype, but got: "
+            f"{_type_word(input.dtype)} != {_type_word(other.dtype)}"
+        )
+    a_shape, b_shape = input.shape, other.shape
+    if a_dim == 1 and b_dim == 1:
+        if a_shape[0] != b_shape[0]:
+            raise RuntimeError(
+                "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number "
+                "of elements, but got {} and {} elements respectively".format(
+                    a_shape[0], b_shape[0], a_shape[0], b_shape[0])
+            )
+        return F.Dot.apply(input, other)
+    if a_dim == 2 and b_dim == 1:
+        if a_shape[1] != b_shape[0]:
+            raise RuntimeError(
+                f"size mismatch, got input ({a_shape[0]}), mat ({a_shape[0]}x{a_shape[1]}), "
+                f"vec ({b_shape[0]})"
+            )
+        return F.Mv.apply(input, other)
+    if a_dim == 2 and b_dim == 2:
+        if a_shape[1] != b_shape[0]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({a_shape[0]}x{a_shape[1]} and "
+                f"{b_shape[0]}x{b_shape[1]})"
+            )
+        return F.Mm.apply(input, other)
+    k_a = a_shape[-1]
+    k_b = b_shape[-2] if b_dim > 1 else b_shape[0]
+    if k_a != k_b:
+        if a_dim >= 2 and b_dim == 2:
+            rows = math.prod(a_shape[:-1])
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k_a} and {b_shape[0]}x{b_shape[1]})"
+            )
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{math.prod(b_shape[:-2]) if b_dim > 2 else 1}, {k_a}] but got: "
+            f"[{math.prod(b_shape[:-2]) if b_dim > 2 else 1}, {k_b}]."
+        )
+    batch_a = a_shape[:-2] if a_dim > 2 else ()
+    batch_b = b_shape[:-2] if b_dim > 2 else ()
+    _broadcast_shape(batch_a, batch_b)
+    return F.Matmul.apply(input, other)
+
+
+def _type_word(dtype) -> str:
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool"}.get(dtype.name, dtype.name)
+
+
+def mm(input, mat2) -> Tensor:
+    """Matrix product of two 2-D tensors."""
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2) -> Tensor:
+    """Batched matrix product of two 3-D tensors with equal batch sizes."""
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, "
+            f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    return matmul(input, mat2)
+
+
+def _broadcast_shape(a, b) -> tuple:
+    """The broadcast of two shapes, or torch's error naming the first mismatching dim."""
+    ndim = builtins.max(len(a), len(b))
+    out = []
+    for i in range(ndim - 1, -1, -1):
+        offset = ndim - 1 - i
+        da = a[len(a) - 1 - offset] if offset < len(a) else 1
+        db = b[len(b) - 1 - offset] if offset < len(b) else 1
+        if da != db and da != 1 and db != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                f"non-singleton dimension {i}"
+            )
+        out.append(da if db == 1 else db)
+    return tuple(reversed(out))
+
+
+def broadcast_shapes(*shapes) -> Size:
+    result = ()
+    for s in shapes:
+        result = _broadcast_shape(result, tuple(s))
+    return Size(result)
+
+
+# ------------------------------------------------------------ softmax family
+
+def softmax(input, dim, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return F.Softmax.apply(input, _normalize_dim(dim, input.ndim))
+
+
+def log_softmax(input, dim, dtype=None) -> Tensor:
+    """x - logsumexp(x) along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return F.LogSoftmax.apply(input, _normalize_dim(dim, input.ndim))
+
+
+# ------------------------------------------------------------------ shapes
+
+def _size_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _infer_shape(shape, numel) -> tuple:
+    """Resolve one -1 in ``shape``; torch's error when the sizes do not fit."""
+    shape = tuple(int(s) for s in shape)
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = math.prod(s for s in shape if s != -1)
+    if unknown:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def reshape(input, *shape) -> Tensor:
+    """The same elements in a new shape: a view when strides allow, else a copy."""
+    shape = _infer_shape(_size_arg(shape), input.numel())
+    if input._backend.reshape_view(input._data, shape) is not None:
+        return F.View.apply(input, shape)
+    return F.ReshapeCopy.apply(input, shape)
+
+
+def view(input, *shape) -> Tensor:
+    """A view with a new shape (errors when the strides do not allow one)."""
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        raise NotImplementedError("view(dtype) is not supported")
+    return F.View.apply(input, _infer_shape(_size_arg(shape), input.numel()))
+
+
+def view_as(input, other) -> Tensor:
+    return view(input, other.shape)
+
+
+def reshape_as(input, other) -> Tensor:
+    return reshape(input, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
+    """Merge dims start_dim..end_dim into one."""
+    ndim = input.ndim
+    if ndim == 0:
+        return reshape(input, 1)
+    start = _normalize_dim(start_dim, ndim)
+    end = _normalize_dim(end_dim, ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input
+    shape = input.shape
+    return reshape(input, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+
+def expand(input, *sizes) -> Tensor:
+    """Broadcast to a larger shape without copying (-1 keeps a size)."""
+    sizes = _size_arg(sizes)
+    shape = input.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand({_legacy_type(input)}{{{list(shape)}}}, size={list(sizes)}): the number of "
+            "sizes provided (" + str(len(sizes)) + ") must be greater or equal to the number of "
+            f"dimensions in the tensor ({len(shape)})"
+        )
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s == -1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                    f"non-existing dimension {i}"
+                )
+            target.append(s)
+            continue
+        current = shape[i - lead]
+        if s == -1:
+            s = current
+        elif current != 1 and s != current:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({current}) "
+                f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                f"{list(shape)}"
+            )
+        target.append(s)
+    target = tuple(target)
+    if target == tuple(shape):
+        return F.Expand.apply(input, target)
+    return F.Expand.apply(input, target)
+
+
+def _legacy_type(t) -> str:
+    return f"torch.{dtype_name(t.dtype)}Tensor"
+
+
+def expand_as(input, other) -> Tensor:
+    return expand(input, other.shape)
+
+
+def permute(input, *dims) -> Tensor:
+    """Reorder dims (a view)."""
+    dims = _size_arg(dims)
+    ndim = input.ndim
+    if len(dims) != ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {ndim} is not equal "
+            f"to len(dims) = {len(dims)}"
+        )
+    dims = tuple(_normalize_dim(d, ndim) for d in dims)
+    if len(set(dims)) != ndim:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return F.Permute.apply(input, dims)
+
+
+def transpose(input, dim0, dim1) -> Tensor:
+    """Swap two dims (a view)."""
+    ndim = input.ndim
+    if ndim == 0:
+        return F.Transpose.apply(input, ())
+    d0, d1 = _normalize_dim(dim0, ndim), _normalize_dim(dim1, ndim)
+    dims = list(range(ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return F.Transpose.apply(input, tuple(dims))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input) -> Tensor:
+    """Transpose a tensor of at most 2 dims."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    dims = tuple(reversed(range(input.ndim)))
+    return F.TransposeMatrix.apply(input, dims)
+
+
+def _mT(input) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(input, -2, -1)
+
+
+def _T(input) -> Tensor:
+    return F.Permute.apply(input, tuple(reversed(range(input.ndim))))
+
+
+def unsqueeze(input, dim) -> Tensor:
+    """Insert a size-1 dim at ``dim`` (a view)."""
+    ndim = input.ndim + 1
+    d = _normalize_dim(dim, ndim)
+    shape = input.shape
+    return F.Unsqueeze.apply(input, shape[:d] + (1,) + shape[d:])
+
+
+def squeeze(input, dim=None) -> Tensor:
+    """Remove size-1 dims (all, or only those in ``dim``) (a view)."""
+    shape = input.shape
+    if dim is None:
+        dims = {i for i, s in enumerate(shape) if s == 1}
+    else:
+        dims = set(_dims(input, dim) or ())
+        dims = {d for d in dims if shape[d] == 1}
+    new_shape = tuple(s for i, s in enumerate(shape) if i not in dims)
+    return F.Squeeze.apply(input, new_shape)
+
+
+# ------------------------------------------------------ copies and conversion
+
+def clone(input) -> Tensor:
+    return F.Clone.apply(input)
+
+
+def contiguous(input) -> Tensor:
+    """Self when already contiguous, else a contiguous copy."""
+    if input.is_contiguous():
+        return input
+    return F.Contiguous.apply(input)
+
+
+def detach(input) -> Tensor:
+    return input.detach()
+
+
+def to_dtype_device(input, dtype, device, copy=False) -> Tensor:
+    """Convert to ``dtype`` and/or move to ``device``; self when nothing changes (unless copy)."""
+    if device is not None and device.type != input.device.type:
+        raise RuntimeError(f"moving tensors to device '{device}' is not supported yet")
+    if dtype is None or dtype is input.dtype:
+        return clone(input) if copy else input
+    out = F.ToCopy.apply(input, dtype)
+    if not dtype.is_floating_point and out.requires_grad:
+        out._requires_grad = False
+        out._grad_fn = None
+    return out
+
+
+# ------------------------------------------------------------- comparisons
+
+def equal(input, other) -> bool:
+    """True when both have the same shape and elements."""
+    return input._backend.array_equal(input._data, other._data)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    other_data = other._data if isinstance(other, Tensor) else other
+    out = input._backend.isclose(input._data, other_data, rtol, atol, equal_nan)
+    return Tensor._make(out, input._backend, False, None, 0, None)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+def _seq(x) -> bool:
+    return isinstance(x, Sequence) and not isinstance(x, str)
+
+
+# ------------------------------------------------------------------ in place
+
+def _inplace(self: Tensor, compute, *args) -> Tensor:
+    """self <- compute(self, *args), written into self's storage, as torch's in-place ops.
+
+    Checks come first (a leaf that requires grad, result shape and dtype) so a
+    failing call changes nothing. When autograd is involved, the op is
+    recorded on a snapshot of self's old value and self takes the result's
+    place in the graph; a view's base is rebased through CopySlices.
+    """
+    grad_on = _state.grad_enabled
+    base = self._base
+    if grad_on:
+        if self._requires_grad and self._grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if base is not None and base._requires_grad and base._grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation."
+            )
+    involves_grad = grad_on and (
+        self._requires_grad
+        or (base is not None and base._requires_grad)
+        or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    )
+    backend = self._backend
+    if not involves_grad:
+        with grad_mode.no_grad():
+            result = compute(self, *args)
+        result = _fit_inplace_result(self, result)
+        backend.assign(self._data, result._data)
+        self._version_counter[0] += 1
+        return self
+    old = Tensor._make(backend.copy(self._data), backend, self._requires_grad, self._grad_fn,
+                       self._output_nr, None)
+    result = _fit_inplace_result(self, compute(old, *args))
+    if base is not None and self._view_chain is None:
+        raise RuntimeError(
+            f"Output {self._output_nr} of {self._grad_fn.name() if self._grad_fn else 'a view op'} "
+            "is a view and is being modified inplace. This view is the output of a function that "
+            "returns multiple views. Such functions do not allow the output views to be modified "
+            "inplace. You should replace the inplace operation by an out-of-place one."
+        )
+    if base is not None:
+        old_base = Tensor._make(backend.copy(base._data), backend, base._requires_grad,
+                                base._grad_fn, base._output_nr, None)
+    backend.assign(self._data, result._data)
+    self._version_counter[0] += 1
+    if base is None:
+        _take_place(self, result)
+        return self
+    rebased = F.CopySlices.apply(old_base, result, self._view_chain, base._data)
+    _take_place(base, rebased)
+    with grad_mode.enable_grad():
+        _take_place(self, F.replay_view(base, self._view_chain))
+    return self
+
+
+def _take_place(target: Tensor, source: Tensor) -> None:
+    """Make ``target`` stand in the graph where ``source`` does (same node and output index)."""
+    target._grad_fn = source._grad_fn
+    target._output_nr = source._output_nr
+    target._requires_grad = source._requires_grad
+    if target._retains_grad and source._grad_fn is not None:
+        target._retains_grad = False
+        target.retain_grad()
+
+
+def _fit_inplace_result(self: Tensor, result: Tensor) -> Tensor:
+    """The result of an in-place op must keep self's shape and fit in self's dtype."""
+    if result.shape != self.shape:
+        raise RuntimeError(
+            f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+            f"{list(result.shape)}"
+        )
+    if result.dtype is not self.dtype:
+        if result.dtype.category > self.dtype.category:
+            raise RuntimeError(
+                f"result type {dtype_name(result.dtype)} can't be cast to the desired output type "
+                f"{dtype_name(self.dtype)}"
+            )
+        result = result.to(self.dtype)
+    return result
+
+
+def add_(self, other, *, alpha=1):
+    return _inplace(self, lambda s, o: add(s, o, alpha=alpha), other)
+
+
+def sub_(self, other, *, alpha=1):
+    return _inplace(self, lambda s, o: sub(s, o, alpha=alpha), other)
+
+
+def mul_(self, other):
+    return _inplace(self, mul, other)
+
+
+def div_(self, other):
+    return _inplace(self, div, other)
+
+
+def pow_(self, exponent):
+    return _inplace(self, pow, exponent)
+
+
+def clamp_(self, min=None, max=None):
+    return _inplace(self, lambda s: clamp(s, min, max))
+
+
+def neg_(self):
+    return _inplace(self, neg)
+
+
+def exp_(self):
+    return _inplace(self, exp)
+
+
+def relu_(self):
+    return _inplace(self, relu)
+
+
+def sigmoid_(self):
+    return _inplace(self, sigmoid)
+
+
+def tanh_(self):
+    return _inplace(self, tanh)
+
+
+def sqrt_(self):
+    return _inplace(self, sqrt)
+
+
+def copy_(self, src):
+    """Copy ``src``'s values (broadcast, cast) into self; gradient flows to src."""
+    if not isinstance(src, Tensor):
+        src = tensor(src)
+    return _inplace(self, lambda s, o: _copy_from(s, o), src)
+
+
+def _copy_from(self, src):
+    """src cast to self's dtype and broadcast to its shape; self's old value does not matter."""
+    out = src.to(self.dtype) if src.dtype is not self.dtype else src
+    if out.shape != self.shape:
+        out = expand(out, self.shape)
+    return F.Clone.apply(out)
+
+
+def fill_(self, value):
+    """Set every element to ``value`` (a number or 0-d tensor)."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        return copy_(self, expand(value, self.shape))
+    return _inplace(self, lambda s: full_like(s, value))
+
+
+def zero_(self):
+    """Set every element to 0."""
+    return fill_(self, 0)
+
+
+# --------------------------------------------------------------- method table
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(other, self)
+
+    return method
+
+
+def _iop(inplace):
+    def method(self, other):
+        return inplace(self, other)
+
+    return method
+
+
+def _size_method(fn):
+    def method(self, *size):
+        return fn(self, *size)
+
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+_METHODS = {
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
+    "__rmul__": mul, "__truediv__": div, "__rtruediv__": _reflected(div), "__pow__": pow,
+    "__rpow__": _reflected(pow), "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
+    "__neg__": neg, "__abs__": abs, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le,
+    "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__or__": bitwise_or,
+    "__xor__": bitwise_xor, "__invert__": bitwise_not, "__rand__": bitwise_and,
+    "__ror__": bitwise_or,
+    "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_),
+    "__itruediv__": _iop(div_), "__ipow__": _iop(pow_),
+    "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "multiply": mul,
+    "subtract": sub, "divide": div, "neg": neg, "negative": neg, "pow": pow,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "less": lt,
+    "exp": exp, "log": log, "sin": sin, "cos": cos, "tan": tan, "tanh": tanh,
+    "sigmoid": sigmoid, "relu": relu, "sqrt": sqrt, "rsqrt": rsqrt, "abs": abs, "sign": sign,
+    "round": round, "clamp": clamp, "clip": clamp, "maximum": maximum, "minimum": minimum,
+    "logical_not": logical_not,
+    "sum": sum, "mean": mean, "sum_to_size": _size_method(sum_to_size),
+    "matmul": matmul, "mm": mm, "bmm": bmm, "softmax": softmax, "log_softmax": log_softmax,
+    "reshape": _size_method(reshape), "view": _size_method(view), "view_as": view_as,
+    "reshape_as": reshape_as, "flatten": flatten, "expand": _size_method(expand),
+    "expand_as": expand_as, "permute": _size_method(permute), "transpose": transpose,
+    "swapaxes": transpose, "t": t, "unsqueeze": unsqueeze, "squeeze": squeeze,
+    "clone": clone, "contiguous": contiguous, "equal": equal, "isclose": isclose,
+    "allclose": allclose,
+    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
+    "neg_": neg_, "exp_": exp_, "relu_": relu_, "sigmoid_": sigmoid_, "tanh_": tanh_,
+    "sqrt_": sqrt_, "copy_": copy_, "fill_": fill_, "zero_": zero_,
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.T = property(_T)
+Tensor.mT = property(_mT)
+Tensor.__hash__ = lambda self: id(self)
+
+__all__ = [
+    _name for _name, _value in list(globals().items())
+    if not _name.startswith("_") and callable(_value)
+    and getattr(_value, "__module__", None) == __name__
+]

@@ -1,0 +1,432 @@
+"""The Tensor: storage from a backend plus the autograd bookkeeping torch keeps.
+
+A Tensor holds backend storage (``_data``: an ndarray on ``cpu``), whether it
+requires grad, its ``grad_fn`` node and output index, its ``.grad``, a version
+counter shared with its views, and, for views, the base tensor and the chain
+of view ops leading to it. Operations live in :mod:`tensor._ops` (argument
+handling) and :mod:`tensor._derivatives` (forward and backward formulas);
+this module binds them as methods and implements what is about the tensor
+itself: construction, properties, conversion, backward, hooks and in-place
+updates.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from . import _dtypes as D
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad, HookDict, add_hook, run_backward
+from .backends import CPU, as_device, backend_for, device
+
+_state = grad_mode.state
+
+
+class Tensor:
+    """An n-dimensional array with PyTorch's autograd semantics.
+
+    ``Tensor(data, requires_grad=False)`` builds a tensor from nested lists,
+    numbers or a numpy array (dtype inferred as ``tensor.tensor`` does).
+    """
+
+    __slots__ = (
+        "_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
+        "_version_counter", "_base", "_view_chain", "_hooks", "_retains_grad",
+        "_accumulator", "__weakref__", "__dict__",
+    )
+    # Let numpy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor).
+    __array_priority__ = 1000
+
+    def __init__(self, data=None, requires_grad: bool = False, dtype=None, device=None):
+        if data is None:
+            data = []
+        dev = as_device(device)
+        backend = backend_for(dev)
+        if isinstance(data, Tensor):
+            storage = backend.copy(data._data) if dtype is None else backend.astype(data._data, dtype)
+        else:
+            storage = backend.from_data(data, dtype)
+        _init(self, storage, backend, False, None, 0, None)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, backend, requires_grad, grad_fn, output_nr, version_counter):
+        """Fast internal constructor around existing storage (no copy, no checks)."""
+        t = object.__new__(cls)
+        _init(t, data, backend, requires_grad, grad_fn, output_nr, version_counter)
+        return t
+
+    # ------------------------------------------------------------ properties
+    @property
+    def data(self):
+        """The raw storage (a numpy ndarray on cpu), outside autograd."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not self._backend.is_storage(value):
+            value = self._backend.from_data(value, None)
+        self._data = value
+
+    @property
+    def grad(self):
+        """Gradient accumulated by backward (a Tensor), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: expected {list(self.shape)}, "
+                    f"got {list(value.shape)}"
+                )
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def grad_fn(self):
+        """The node that made this tensor (None for leaves)."""
+        return self._grad_fn
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool):
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (their grads go to ``.grad``)."""
+        return self._grad_fn is None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._backend.shape(self._data))
+
+    @property
+    def dtype(self) -> D.dtype:
+        return self._backend.dtype_of(self._data)
+
+    @property
+    def device(self) -> device:
+        return CPU if self._backend.device_type == "cpu" else device(self._backend.device_type, 0)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._backend.device_type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return len(self._backend.shape(self._data))
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
+
+    @property
+    def is_floating_point_dtype(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def size(self, dim: int | None = None):
+        """The shape, or the size of one dimension."""
+        shape = self._backend.shape(self._data)
+        if dim is None:
+            return Size(shape)
+        return shape[_normalize_dim(dim, len(shape))]
+
+    def dim(self) -> int:
+        return len(self._backend.shape(self._data))
+
+    def numel(self) -> int:
+        return self._backend.prod_of(self._backend.shape(self._data))
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def stride(self, dim: int | None = None):
+        strides = self._backend.strides(self._data)
+        return strides if dim is None else strides[_normalize_dim(dim, len(strides))]
+
+    def is_contiguous(self) -> bool:
+        return self._backend.is_contiguous(self._data)
+
+    def data_ptr(self) -> int:
+        return self._backend.data_ptr(self._data)
+
+    def __len__(self) -> int:
+        shape = self._backend.shape(self._data)
+        if not shape:
+            raise TypeError("len() of a 0-d tensor")
+        return shape[0]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ----------------------------------------------------------- conversion
+    def item(self):
+        """The single value as a Python number."""
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
+            )
+        return self._backend.item(self._data)
+
+    def tolist(self):
+        return self._backend.tolist(self._data)
+
+    def numpy(self, force: bool = False):
+        """The storage as a numpy array (shared memory on cpu)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        if self._backend.device_type != "cpu":
+            raise TypeError(
+                "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
+                "tensor to host memory first."
+            )
+        return self._backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.detach().numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self.detach().cpu().numpy().copy(), self._requires_grad))
+
+    # --------------------------------------------------------------- autograd
+    def _gradient_edge(self):
+        """(node, output_nr) where this tensor's gradient enters the graph."""
+        if self._grad_fn is not None:
+            return self._grad_fn, self._output_nr
+        accumulator = self._accumulator() if self._accumulator is not None else None
+        if accumulator is None:
+            accumulator = AccumulateGrad(self)
+            self._accumulator = weakref.ref(accumulator)
+        return accumulator, 0
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad on a leaf (in place); returns self."""
+        if self._grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf's gradient in ``.grad`` during backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        node = self._grad_fn
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed; may return a replacement.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return add_hook(self._grad_fn._tensor_hook_dict(self._output_nr), hook)
+        if self._hooks is None:
+            self._hooks = HookDict()
+        return add_hook(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.backward)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing storage (and version counter) with self, outside the graph."""
+        t = Tensor._make(self._data, self._backend, False, None, 0, self._version_counter)
+        return t
+
+    def detach_(self) -> Tensor:
+        """Make self a leaf that does not require grad, in place."""
+        if self._base is not None and self._grad_fn is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
+        self._grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    def zero_grad(self) -> None:
+        """Numpy-lab style: reset this tensor's ``.grad`` to zeros (when set)."""
+        if self._grad is not None:
+            self._grad._backend.assign(self._grad._data, 0)
+
+    # ----------------------------------------------------------- conversion
+    def to(self, *args, **kwargs) -> Tensor:
+        """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``, keywords."""
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for arg in args:
+            if isinstance(arg, D.dtype):
+                dtype = arg
+            elif isinstance(arg, Tensor):
+                dtype, dev = arg.dtype, arg.device
+            elif isinstance(arg, (str, device)):
+                dev = arg
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments: {arg!r}")
+        from ._ops import to_dtype_device
+
+        return to_dtype_device(self, dtype, None if dev is None else as_device(dev), copy)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Tensor:
+        return self.to("cuda" if device is None else device)
+
+    def float(self) -> Tensor:
+        return self.to(D.float32)
+
+    def double(self) -> Tensor:
+        return self.to(D.float64)
+
+    def half(self) -> Tensor:
+        return self.to(D.float16)
+
+    def long(self) -> Tensor:
+        return self.to(D.int64)
+
+    def int(self) -> Tensor:
+        return self.to(D.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(D.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+
+def _init(t, data, backend, requires_grad, grad_fn, output_nr, version_counter):
+    t._data = data
+    t._backend = backend
+    t._requires_grad = requires_grad
+    t._grad = None
+    t._grad_fn = grad_fn
+    t._output_nr = output_nr
+    t._version_counter = [0] if version_counter is None else version_counter
+    t._base = None
+    t._view_chain = None
+    t._hooks = None
+    t._retains_grad = False
+    t._accumulator = None
+
+
+def _rebuild(array, requires_grad):
+    from ._ops import from_numpy
+
+    return from_numpy(array).requires_grad_(requires_grad)
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like torch's ``torch.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"tensor.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _normalize_dim(dim: int, ndim: int) -> int:
+    """A dim in range [-ndim, ndim-1] made non-negative; IndexError with torch's wording otherwise."""
+    low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
+    if not low <= dim <= high:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})"
+        )
+    return dim + ndim if dim < 0 and ndim > 0 else (0 if ndim == 0 else dim)
+
+
+def run_tensor_backward(tensors, grads, retain_graph, create_graph, inputs):
+    """Shared by Tensor.backward and autograd.backward: validate, seed, run the engine."""
+    return run_backward(tensors, grads, retain_graph, create_graph, inputs)

@@ -1,0 +1,523 @@
+"""The backward graph and the engine that walks it.
+
+Every differentiable operation that records history creates one
+:class:`Node` (torch calls it a ``grad_fn``): it knows its inputs' nodes
+(``next_functions``), the shapes and dtypes its input gradients must have, and
+how to turn the gradients of its outputs into gradients of its inputs. Leaves
+that require grad get an :class:`AccumulateGrad` node which adds into
+``.grad``.
+
+:func:`run_backward` is the engine: it counts, with an iterative traversal,
+how many edges lead into each node; then it runs nodes in reverse creation
+order as soon as all their gradients have arrived (the same order torch uses),
+summing gradients per node in an input buffer. Broadcasting is undone in one
+place (:meth:`InputMeta.conform`): each gradient is summed back to its input's
+shape and cast to its dtype. Gradients flow as raw backend arrays when no
+graph of the backward is being built (fast), and as Tensors when
+``create_graph=True`` (so the backward itself is differentiable).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+import traceback
+import warnings
+import weakref
+
+from . import grad_mode
+
+_sequence = itertools.count()
+_hook_ids = itertools.count()
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook (idempotent)."""
+
+    __slots__ = ("_hooks_ref", "id")
+
+    def __init__(self, hooks: dict):
+        self._hooks_ref = weakref.ref(hooks) if hasattr(hooks, "__weakref__") else (lambda: hooks)
+        self.id = next(_hook_ids)
+
+    def remove(self) -> None:
+        hooks = self._hooks_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class HookDict(dict):
+    """A dict of hooks that handles can hold weakly."""
+
+    __slots__ = ("__weakref__",)
+
+
+def add_hook(hooks: HookDict, fn) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+class InputMeta:
+    """What a gradient flowing to one input must look like: that input's shape, dtype, backend."""
+
+    __slots__ = ("shape", "dtype", "backend")
+
+    def __init__(self, shape, dtype, backend):
+        self.shape = shape
+        self.dtype = dtype
+        self.backend = backend
+
+    def conform(self, grad, create_graph: bool):
+        """Sum ``grad`` back to the input's shape (undoing broadcasting) and cast to its dtype."""
+        if create_graph:
+            if grad.shape != self.shape:
+                grad = grad.sum_to_size(self.shape)
+            if grad.dtype is not self.dtype:
+                grad = grad.to(self.dtype)
+            return grad
+        backend = self.backend
+        if backend.shape(grad) != self.shape:
+            grad = backend.sum_to_shape(grad, self.shape)
+        return backend.cast(grad, self.dtype)
+
+
+class SavedTensor:
+    """A tensor saved for backward, with the version it had when saved.
+
+    An input is kept by reference. An output is kept as its storage and
+    version counter only, and rebuilt on unpacking with the node as its
+    ``grad_fn``: holding the output itself would make a reference cycle
+    (output -> grad_fn -> output).
+    """
+
+    __slots__ = ("tensor", "data", "version_counter", "version", "output_nr", "requires_grad", "base_name")
+
+    def __init__(self, tensor, is_output: bool):
+        self.version_counter = tensor._version_counter
+        self.version = self.version_counter[0]
+        if is_output:
+            self.tensor = None
+            self.data = tensor._data
+            self.output_nr = tensor._output_nr
+            self.requires_grad = tensor.requires_grad
+        else:
+            self.tensor = tensor
+            self.data = None
+
+    def unpack(self, node):
+        from .._tensor import Tensor
+
+        if self.version_counter[0] != self.version:
+            tensor = self.tensor
+            if tensor is None:
+                grad_fn, data = node, self.data
+            else:
+                grad_fn, data = tensor.grad_fn, tensor._data
+            type_name = _legacy_type_name(tensor if tensor is not None else data, node)
+            shape = list(node_backend(node).shape(data))
+            where = ""
+            if grad_fn is not None:
+                where = f", which is output {self.output_nr if tensor is None else tensor._output_nr} of {_short_name(grad_fn)}"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{type_name} {shape}]{where}, is at version "
+                f"{self.version_counter[0]}; expected version {self.version} instead. Hint: enable "
+                "anomaly detection to find the operation that failed to compute its gradient, "
+                "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+            )
+        if self.tensor is not None:
+            return self.tensor
+        return Tensor._make(
+            self.data, node_backend(node), self.requires_grad, node, self.output_nr, self.version_counter
+        )
+
+
+_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+           "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+           "bool": "Bool"}
+
+
+def _legacy_type_name(tensor_or_data, node) -> str:
+    from .._tensor import Tensor
+
+    if isinstance(tensor_or_data, Tensor):
+        dtype = tensor_or_data.dtype
+    else:
+        dtype = node_backend(node).dtype_of(tensor_or_data)
+    return f"torch.{_LEGACY[dtype.name]}Tensor"
+
+
+def _short_name(node) -> str:
+    return re.sub(r"Backward\d*$", "", node.name())
+
+
+def node_backend(node):
+    for meta in node._input_meta:
+        if meta is not None:
+            return meta.backend
+    from ..backends import numpy_backend
+
+    return numpy_backend
+
+
+class Node:
+    """A backward function: maps gradients of an op's outputs to gradients of its inputs.
+
+    Attributes mirror torch's: ``next_functions`` is a tuple of ``(node,
+    output_nr)`` per input (``(None, 0)`` for inputs that need no gradient),
+    ``name()`` is the class name (``MulBackward0``), ``register_hook`` and
+    ``register_prehook`` add hooks on the node itself. The node is also the
+    ``ctx`` its op's forward saved things on.
+    """
+
+    num_outputs = 1
+    # Defaults live on the class so that making a node costs one attribute write.
+    next_functions = ()
+    _input_meta = ()
+    _saved = None
+    _released = False
+    _tensor_hooks = None
+    _retained = None
+    _post_hooks = None
+    _pre_hooks = None
+    _forward_trace = None
+
+    def __init__(self):
+        self._sequence_nr = next(_sequence)
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    # -- saved tensors (the ctx side) ---------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors (or None) for the backward, remembering their versions."""
+        self._saved = tuple(None if t is None else SavedTensor(t, False) for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved tensors; raises if freed by a backward or modified in place since."""
+        saved = self._saved
+        if self._released and saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        if saved is None:
+            return ()
+        return tuple(None if s is None else s.unpack(self) for s in saved)
+
+    def release(self) -> None:
+        """Free what was saved for backward (called after a backward without retain_graph)."""
+        if self._saved is not None:
+            self._saved = None
+            self._released = True
+        self._release_extra()
+
+    def _release_extra(self) -> None:
+        """Subclasses free further saved state here."""
+
+    # -- hooks -----------------------------------------------------------------
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after the node runs; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = HookDict()
+        return add_hook(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = HookDict()
+        return add_hook(self._pre_hooks, fn)
+
+    def _tensor_hook_dict(self, output_nr: int) -> HookDict:
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        return self._tensor_hooks.setdefault(output_nr, HookDict())
+
+    # -- running -----------------------------------------------------------------
+    def apply(self, grads: list, create_graph: bool) -> tuple:
+        """Gradients of the inputs, one per ``next_functions`` entry (None where none)."""
+        raise NotImplementedError(f"{self.name()} has no backward")
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor that requires grad: adds the incoming gradient into ``.grad``."""
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self._sequence_nr = float("inf")
+
+    def accumulate(self, grad, create_graph: bool) -> None:
+        """``.grad = grad`` if unset, else add: in place, or out of place under create_graph."""
+        from .._tensor import Tensor
+
+        variable = self.variable
+        if isinstance(grad, Tensor):
+            new = grad if create_graph else grad.detach()
+        else:
+            new = Tensor._make(grad, variable._backend, False, None, 0, None)
+        old = variable._grad
+        if old is None:
+            if not create_graph:
+                new = Tensor._make(new._backend.copy(new._data), new._backend, False, None, 0, None)
+            variable._grad = new
+        elif create_graph or old.requires_grad:
+            variable._grad = old + new
+        else:
+            old._backend.assign(old._data, old._backend.add(old._data, new._data))
+
+
+def _wrap(grad, backend):
+    from .._tensor import Tensor
+
+    if grad is None or isinstance(grad, Tensor):
+        return grad
+    return Tensor._make(grad, backend, False, None, 0, None)
+
+
+def _unwrap(grad):
+    from .._tensor import Tensor
+
+    return grad._data if isinstance(grad, Tensor) else grad
+
+
+def _run_tensor_hooks(hooks, grad, backend, create_graph):
+    for fn in list(hooks.values()):
+        result = fn(_wrap(grad, backend))
+        if result is not None:
+            grad = result if create_graph else _unwrap(result)
+    return grad
+
+
+def _retain(tensor, grad, create_graph):
+    """retain_grad(): store a non-leaf's gradient in its ``.grad`` (adding on later calls)."""
+    from .._tensor import Tensor
+
+    if isinstance(grad, Tensor):
+        value = grad if create_graph else grad.detach()
+    else:
+        value = Tensor._make(grad, tensor._backend, False, None, 0, None)
+    if tensor._grad is None:
+        tensor._grad = value if create_graph else value.clone()
+    else:
+        tensor._grad = tensor._grad + value
+
+
+def _collect(roots):
+    """Every node reachable from ``roots`` and how many edges lead into each (iteratively)."""
+    dependencies = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for next_node, _ in node.next_functions:
+            if next_node is not None:
+                dependencies[next_node] = dependencies.get(next_node, 0) + 1
+                if next_node not in seen:
+                    seen.add(next_node)
+                    stack.append(next_node)
+    return seen, dependencies
+
+
+def _needed(roots, nodes, dependencies, targets):
+    """The nodes on some path from a root to a target node (for pruning to ``inputs``)."""
+    remaining = dict(dependencies)
+    order = []
+    frontier = [n for n in roots if remaining.get(n, 0) == 0]
+    while frontier:
+        node = frontier.pop()
+        order.append(node)
+        for next_node, _ in node.next_functions:
+            if next_node is not None:
+                remaining[next_node] -= 1
+                if remaining[next_node] == 0:
+                    frontier.append(next_node)
+    needed, runs = set(), set()
+    for node in reversed(order):
+        if any(n in needed for n, _ in node.next_functions if n is not None):
+            runs.add(node)
+            needed.add(node)
+        elif node in targets:
+            needed.add(node)
+    return needed, runs
+
+
+def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
+                 inputs=None, accumulate: bool = True):
+    """Backpropagate ``root_grads`` from the ``(node, output_nr)`` pairs in ``roots``.
+
+    With ``accumulate`` (``Tensor.backward``), leaves' ``.grad`` receive their
+    gradients (only the leaves in ``inputs`` when given). Without it
+    (``autograd.grad``), the gradients of ``inputs`` are returned instead, and
+    nothing is written into any ``.grad``. Nodes that lead to no target are
+    not run. Returns the captured gradients, aligned with ``inputs``.
+    """
+    root_nodes = []
+    for node, _ in roots:
+        if node not in root_nodes:
+            root_nodes.append(node)
+    nodes, dependencies = _collect(root_nodes)
+
+    captures = {}  # (node, output_nr) -> (index in inputs, tensor)
+    targets = None
+    if inputs is not None:
+        targets = set()
+        for i, tensor in enumerate(inputs):
+            node, output_nr = tensor._gradient_edge()
+            captures[(node, output_nr)] = (i, tensor)
+            targets.add(node)
+        needed, runs = _needed(root_nodes, nodes, dependencies, targets)
+        dependencies = {}
+        for node in needed:
+            for next_node, _ in node.next_functions:
+                if next_node in needed:
+                    dependencies[next_node] = dependencies.get(next_node, 0) + 1
+    else:
+        needed = runs = None
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    buffers = {}
+    for (node, output_nr), grad in zip(roots, root_grads):
+        buffer = buffers.setdefault(node, [None] * node.num_outputs)
+        old = buffer[output_nr]
+        buffer[output_nr] = grad if old is None else _add(old, grad, node_backend(node))
+    ready = [(-node._sequence_nr, id(node), node) for node in root_nodes if dependencies.get(node, 0) == 0]
+    heapq.heapify(ready)
+    anomaly = grad_mode.state.anomaly
+    previous_mode = grad_mode.state.grad_enabled
+    grad_mode.state.grad_enabled = create_graph
+    try:
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node)
+            if needed is not None and node not in needed:
+                continue
+            try:
+                input_grads = _run_node(node, grads, create_graph, captures, captured, accumulate,
+                                        targets, runs)
+            except Exception:
+                if anomaly and node._forward_trace is not None:
+                    warnings.warn(
+                        f"Error detected in {node.name()}. Traceback of forward call that caused "
+                        "the error:\n" + "".join(node._forward_trace),
+                        stacklevel=2,
+                    )
+                raise
+            if not retain_graph:
+                node.release()
+            if input_grads is None:
+                continue
+            for (next_node, output_nr), grad, meta in zip(node.next_functions, input_grads,
+                                                          node._input_meta):
+                if next_node is None:
+                    continue
+                if needed is not None and next_node not in needed:
+                    continue
+                if grad is not None:
+                    grad = meta.conform(grad, create_graph)
+                    buffer = buffers.get(next_node)
+                    if buffer is None:
+                        buffer = buffers[next_node] = [None] * next_node.num_outputs
+                    old = buffer[output_nr]
+                    buffer[output_nr] = grad if old is None else _add(old, grad, meta.backend)
+                remaining = dependencies[next_node] - 1
+                dependencies[next_node] = remaining
+                if remaining == 0:
+                    if next_node not in buffers:
+                        buffers[next_node] = [None] * next_node.num_outputs
+                    heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+    finally:
+        grad_mode.state.grad_enabled = previous_mode
+    return captured
+
+
+def _add(a, b, backend):
+    """Sum two gradients for the same place: Tensor addition under create_graph, else the backend's."""
+    from .._tensor import Tensor
+
+    if isinstance(a, Tensor):
+        return a + b
+    return backend.add(a, b)
+
+
+def _run_node(node, grads, create_graph, captures, captured, accumulate, targets, runs):
+    """Run one node: tensor hooks, retain_grad, capture, then its backward (or accumulation)."""
+    backend = node_backend(node) if not isinstance(node, AccumulateGrad) else node.variable._backend
+    if node._tensor_hooks:
+        for output_nr, hooks in node._tensor_hooks.items():
+            if hooks and grads[output_nr] is not None:
+                grads[output_nr] = _run_tensor_hooks(hooks, grads[output_nr], backend, create_graph)
+    if node._retained:
+        for output_nr, tensor_ref in node._retained.items():
+            tensor = tensor_ref()
+            if tensor is not None and grads[output_nr] is not None:
+                _retain(tensor, grads[output_nr], create_graph)
+    if node._pre_hooks:
+        wrapped = tuple(_wrap(g, backend) for g in grads)
+        for fn in list(node._pre_hooks.values()):
+            result = fn(wrapped)
+            if result is not None:
+                wrapped = tuple(result)
+        grads = [g if create_graph else _unwrap(g) for g in wrapped]
+
+    if isinstance(node, AccumulateGrad):
+        variable = node.variable
+        grad = grads[0]
+        if grad is None:
+            return None
+        if variable._hooks:
+            grad = _run_tensor_hooks(variable._hooks, grad, backend, create_graph)
+        if (node, 0) in captures:
+            captured[captures[(node, 0)][0]] = _wrap(grad, backend)
+            if not accumulate:
+                return None
+        if accumulate and (targets is None or node in targets):
+            node.accumulate(grad, create_graph)
+        return None
+
+    if captures:
+        for output_nr, grad in enumerate(grads):
+            capture = captures.get((node, output_nr))
+            if capture is not None:
+                captured[capture[0]] = _wrap(grad, backend)
+                if accumulate and grad is not None:
+                    _retain(capture[1], grad, create_graph)
+        if runs is not None and node not in runs:
+            return None
+
+    input_grads = node.apply(grads, create_graph)
+    if grad_mode.state.anomaly and grad_mode.state.anomaly_check_nan:
+        for i, grad in enumerate(input_grads):
+            if grad is not None and node_backend(node).isnan_any(_unwrap(grad)):
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+    if node._post_hooks:
+        wrapped_in = tuple(_wrap(g, backend) for g in input_grads)
+        wrapped_out = tuple(_wrap(g, backend) for g in grads)
+        for fn in list(node._post_hooks.values()):
+            result = fn(wrapped_in, wrapped_out)
+            if result is not None:
+                wrapped_in = tuple(result)
+        input_grads = [g if create_graph else _unwrap(g) for g in wrapped_in]
+    return input_grads
+
+
+def record_forward_trace(node) -> None:
+    """Anomaly mode: remember where in the forward this node was made."""
+    node._forward_trace = traceback.format_stack()[:-3]

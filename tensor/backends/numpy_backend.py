@@ -1,0 +1,490 @@
+"""The numpy backend: array primitives for device ``cpu``.
+
+Storage is a ``numpy.ndarray``. Every function takes and returns ndarrays (or
+Python scalars where noted) and knows nothing of autograd; the engine above
+calls only these functions, so a second backend (Triton, for ``cuda``) slots in
+by providing the same names. Views stay views: reshape, transpose, expand and
+basic slicing return arrays sharing memory with their input whenever numpy
+allows, exactly where torch would return a view.
+
+Conventions: ``dtype`` arguments are :class:`tensor._dtypes.dtype` objects;
+``axis`` is an int, a tuple of ints or ``None`` (all axes), already
+normalised to non-negative values by the caller.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtypes as D
+
+name = "numpy"
+device_type = "cpu"
+
+_TO_NATIVE = {
+    D.bool_: np.dtype(np.bool_),
+    D.uint8: np.dtype(np.uint8),
+    D.int8: np.dtype(np.int8),
+    D.int16: np.dtype(np.int16),
+    D.int32: np.dtype(np.int32),
+    D.int64: np.dtype(np.int64),
+    D.float16: np.dtype(np.float16),
+    D.float32: np.dtype(np.float32),
+    D.float64: np.dtype(np.float64),
+}
+_FROM_NATIVE = {v: k for k, v in _TO_NATIVE.items()}
+_ndarray = np.ndarray
+
+
+def native_dtype(dtype: D.dtype):
+    """The numpy dtype that stores ``dtype``; bfloat16 has none on cpu, as in numpy."""
+    try:
+        return _TO_NATIVE[dtype]
+    except KeyError:
+        raise TypeError(f"{dtype} is not supported on device 'cpu' (numpy has no {dtype.name})") from None
+
+
+def dtype_of(x) -> D.dtype:
+    """The lucidgrad dtype of a stored array."""
+    try:
+        return _FROM_NATIVE[x.dtype]
+    except KeyError:
+        raise TypeError(f"numpy arrays of dtype {x.dtype} are not supported") from None
+
+
+def is_storage(x) -> bool:
+    return type(x) is _ndarray
+
+
+def _arr(x):
+    """numpy returns scalars from 0-d ufunc calls; the engine always wants arrays."""
+    return x if type(x) is _ndarray else np.asarray(x)
+
+
+# ----------------------------------------------------------------- creation
+
+def from_data(data, dtype: D.dtype | None):
+    """Storage from nested Python lists/numbers or an ndarray (copied).
+
+    With ``dtype=None`` the dtype is inferred as torch does: floats -> default
+    float, ints -> int64, bools -> bool, ndarrays keep theirs.
+    """
+    if isinstance(data, np.ndarray):
+        if dtype is None:
+            dtype_of(data)
+            return data.copy()
+        return data.astype(native_dtype(dtype))
+    if dtype is None:
+        arr = np.array(data)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(native_dtype(D.get_default_dtype()))
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "b":
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        return arr
+    return np.array(data, dtype=native_dtype(dtype))
+
+
+def wrap_numpy(array):
+    """Use an existing ndarray as storage without copying (``from_numpy``)."""
+    dtype_of(array)
+    return array
+
+
+def full(shape, value, dtype):
+    return np.full(shape, value, dtype=native_dtype(dtype))
+
+
+def empty(shape, dtype):
+    return np.empty(shape, dtype=native_dtype(dtype))
+
+
+def arange(start, end, step, dtype):
+    return np.arange(start, end, step, dtype=native_dtype(dtype))
+
+
+def linspace(start, end, steps, dtype):
+    return np.linspace(start, end, steps, dtype=np.float64).astype(native_dtype(dtype))
+
+
+def eye(n, m, dtype):
+    return np.eye(n, m, dtype=native_dtype(dtype))
+
+
+_rng = [np.random.default_rng()]
+
+
+def manual_seed(seed: int) -> None:
+    _rng[0] = np.random.default_rng(seed)
+
+
+def rand(shape, dtype):
+    return _rng[0].random(shape, dtype=np.float64).astype(native_dtype(dtype))
+
+
+def randn(shape, dtype):
+    return _rng[0].standard_normal(shape, dtype=np.float64).astype(native_dtype(dtype))
+
+
+def randint(low, high, shape, dtype):
+    return _rng[0].integers(low, high, shape).astype(native_dtype(dtype))
+
+
+def uniform_(x, low, high):
+    x[...] = _rng[0].uniform(low, high, x.shape)
+
+
+def normal_(x, mean, std):
+    x[...] = _rng[0].normal(mean, std, x.shape)
+
+
+# ------------------------------------------------------------- metadata
+
+def shape(x) -> tuple:
+    return x.shape
+
+
+def strides(x) -> tuple:
+    """Strides in elements (torch's convention), not bytes."""
+    size = x.itemsize
+    return tuple(s // size for s in x.strides)
+
+
+def is_contiguous(x) -> bool:
+    return x.flags.c_contiguous
+
+
+def data_ptr(x) -> int:
+    return x.__array_interface__["data"][0]
+
+
+def shares_memory(a, b) -> bool:
+    return np.shares_memory(a, b)
+
+
+def item(x):
+    return x.item()
+
+
+def tolist(x):
+    return x.tolist()
+
+
+def to_numpy(x):
+    return x
+
+
+def astype(x, dtype):
+    """A copy converted to ``dtype`` (a fresh array even when the dtype matches)."""
+    return x.astype(native_dtype(dtype))
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype``, or ``x`` itself when it already has that dtype."""
+    want = native_dtype(dtype)
+    return x if x.dtype == want else x.astype(want)
+
+
+def copy(x):
+    return x.copy()
+
+
+def contiguous(x):
+    return np.ascontiguousarray(x)
+
+
+def assign(dst, src) -> None:
+    """Write ``src`` (array or scalar, broadcast) into ``dst`` in place."""
+    np.copyto(dst, src, casting="unsafe")
+
+
+def isnan_any(x) -> bool:
+    return x.dtype.kind == "f" and bool(np.isnan(x).any())
+
+
+def all_finite(x) -> bool:
+    return x.dtype.kind != "f" or bool(np.isfinite(x).all())
+
+
+# ----------------------------------------------------------- elementwise
+
+def _binary(ufunc):
+    def op(a, b, dtype=None):
+        if dtype is None:
+            return _arr(ufunc(a, b))
+        return _arr(ufunc(a, b, dtype=_TO_NATIVE[dtype]))
+
+    op.__name__ = ufunc.__name__
+    op.__doc__ = f"Elementwise numpy.{ufunc.__name__} with broadcasting, computed in ``dtype``."
+    return op
+
+
+add = _binary(np.add)
+sub = _binary(np.subtract)
+mul = _binary(np.multiply)
+div = _binary(np.true_divide)
+pow = _binary(np.power)
+maximum = _binary(np.maximum)
+minimum = _binary(np.minimum)
+bitwise_and = _binary(np.bitwise_and)
+bitwise_or = _binary(np.bitwise_or)
+bitwise_xor = _binary(np.bitwise_xor)
+
+
+def _compare(ufunc):
+    def op(a, b, dtype=None):
+        if dtype is not None:
+            a = cast(a, dtype) if type(a) is _ndarray else a
+            b = cast(b, dtype) if type(b) is _ndarray else b
+        return _arr(ufunc(a, b))
+
+    op.__name__ = ufunc.__name__
+    op.__doc__ = f"Elementwise numpy.{ufunc.__name__} (bool result), compared in ``dtype``."
+    return op
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)
+
+
+def _unary(ufunc):
+    def op(x):
+        return _arr(ufunc(x))
+
+    op.__name__ = ufunc.__name__
+    return op
+
+
+neg = _unary(np.negative)
+exp = _unary(np.exp)
+log = _unary(np.log)
+sin = _unary(np.sin)
+cos = _unary(np.cos)
+tan = _unary(np.tan)
+tanh = _unary(np.tanh)
+sqrt = _unary(np.sqrt)
+abs = _unary(np.abs)
+sign = _unary(np.sign)
+round = _unary(np.rint)
+logical_not = _unary(np.logical_not)
+bitwise_not = _unary(np.invert)
+
+
+def rsqrt(x):
+    return _arr(1 / np.sqrt(x))
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), written to avoid overflow for large negative x."""
+    out = np.exp(-np.abs(x))
+    return _arr(np.where(x >= 0, 1 / (1 + out), out / (1 + out)).astype(x.dtype, copy=False))
+
+
+def relu(x):
+    return _arr(np.maximum(x, 0).astype(x.dtype, copy=False))
+
+
+def clamp(x, low, high):
+    if low is not None and high is not None:
+        return _arr(np.minimum(np.maximum(x, low), high).astype(x.dtype, copy=False))
+    if low is not None:
+        return _arr(np.maximum(x, low).astype(x.dtype, copy=False))
+    return _arr(np.minimum(x, high).astype(x.dtype, copy=False))
+
+
+def where(cond, a, b, dtype=None):
+    out = np.where(cond, a, b)
+    return _arr(out if dtype is None else cast(_arr(out), dtype))
+
+
+def isclose(a, b, rtol, atol, equal_nan):
+    return _arr(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def array_equal(a, b) -> bool:
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+# -------------------------------------------------------------- fused VJPs
+
+def tanh_backward(grad, out):
+    """grad * (1 - out^2)."""
+    return _arr(grad * (1 - out * out))
+
+
+def sigmoid_backward(grad, out):
+    """grad * out * (1 - out)."""
+    return _arr(grad * out * (1 - out))
+
+
+def relu_backward(grad, out):
+    """grad where out > 0, else 0."""
+    return _arr(np.where(out > 0, grad, 0).astype(grad.dtype, copy=False))
+
+
+def softmax_backward(grad, out, axis):
+    """out * (grad - sum(grad * out, axis))."""
+    return _arr(out * (grad - (grad * out).sum(axis=axis, keepdims=True)))
+
+
+def log_softmax_backward(grad, out, axis):
+    """grad - exp(out) * sum(grad, axis)."""
+    return _arr(grad - np.exp(out) * grad.sum(axis=axis, keepdims=True))
+
+
+# -------------------------------------------------------------- reductions
+
+def sum(x, axis=None, keepdims=False, dtype=None):
+    out = np.sum(x, axis=axis, keepdims=keepdims, dtype=None if dtype is None else _TO_NATIVE[dtype])
+    return _arr(out)
+
+
+def mean(x, axis=None, keepdims=False):
+    return _arr(np.mean(x, axis=axis, keepdims=keepdims))
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    out = np.prod(x, axis=axis, keepdims=keepdims, dtype=None if dtype is None else _TO_NATIVE[dtype])
+    return _arr(out)
+
+
+def amax(x, axis=None, keepdims=False):
+    return _arr(np.amax(x, axis=axis, keepdims=keepdims))
+
+
+def amin(x, axis=None, keepdims=False):
+    return _arr(np.amin(x, axis=axis, keepdims=keepdims))
+
+
+def argmax(x, axis=None, keepdims=False):
+    return _arr(np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False))
+
+
+def argmin(x, axis=None, keepdims=False):
+    return _arr(np.argmin(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False))
+
+
+def var(x, axis=None, correction=1, keepdims=False):
+    return _arr(np.var(x, axis=axis, ddof=correction, keepdims=keepdims))
+
+
+def logsumexp(x, axis, keepdims=False):
+    """log(sum(exp(x))) stabilised by the maximum along ``axis``."""
+    m = np.amax(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis)
+    return _arr(out.astype(x.dtype, copy=False))
+
+
+def sum_to_shape(x, shape):
+    """Sum ``x`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    The one place where broadcasting is undone in the backward pass.
+    """
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1
+    )
+    out = np.sum(x, axis=axes, keepdims=True) if axes else x
+    return _arr(out.reshape(shape))
+
+
+def softmax(x, axis):
+    shifted = x - np.amax(x, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return _arr(e / e.sum(axis=axis, keepdims=True))
+
+
+def log_softmax(x, axis):
+    shifted = x - np.amax(x, axis=axis, keepdims=True)
+    return _arr(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
+
+
+# ------------------------------------------------------------------ matmul
+
+def matmul(a, b):
+    return _arr(np.matmul(a, b))
+
+
+# ------------------------------------------------------- shape and indexing
+
+def reshape_view(x, shape):
+    """A view with ``shape``, or None when the strides do not allow one."""
+    out = x.view()
+    try:
+        out.shape = shape
+    except AttributeError:
+        return None
+    return out
+
+
+def reshape(x, shape):
+    return x.reshape(shape)
+
+
+def permute(x, axes):
+    return x.transpose(axes)
+
+
+def expand(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+def getitem(x, index):
+    return _arr(x[index])
+
+
+def setitem(x, index, value) -> None:
+    x[index] = value
+
+
+def index_add_zeros(shape, dtype, index, values, basic: bool):
+    """zeros(shape) with ``values`` added at ``index`` (duplicates accumulate)."""
+    out = np.zeros(shape, dtype=native_dtype(dtype))
+    if basic:
+        out[index] += values
+    else:
+        np.add.at(out, index, values)
+    return out
+
+
+def take_along_axis(x, indices, axis):
+    return np.take_along_axis(x, indices, axis=axis)
+
+
+def scatter_along_axis_zeros(shape, dtype, indices, values, axis):
+    """zeros(shape) with ``values`` put at ``indices`` along ``axis``."""
+    out = np.zeros(shape, dtype=native_dtype(dtype))
+    np.put_along_axis(out, indices, values, axis=axis)
+    return out
+
+
+def concatenate(arrays, axis):
+    return np.concatenate(arrays, axis=axis)
+
+
+def stack(arrays, axis):
+    return np.stack(arrays, axis=axis)
+
+
+def nonzero(x):
+    return np.nonzero(x)
+
+
+def broadcast_shapes(*shapes):
+    return np.broadcast_shapes(*shapes)
+
+
+def prod_of(shape) -> int:
+    return math.prod(shape)
