@@ -34,26 +34,12 @@ import tracemalloc
 from micrograd.engine import Value as MicrogradValue
 
 from micro import Value as MicroValue
+from micro.datasets import make_moons
 
 ENGINES = {"micro": MicroValue, "micrograd": MicrogradValue}
 CHAIN_DEPTHS = [100, 1_000, 10_000, 100_000, 200_000]
 TARGET_TIME_RATIO = 0.20
 TARGET_MEMORY_RATIO = 0.35
-
-
-def make_moons(n: int, noise: float = 0.1, seed: int = 0):
-    """Two interleaving half circles with labels -1 and +1, like sklearn's make_moons."""
-    rng = random.Random(seed)
-    points, labels = [], []
-    for i in range(n):
-        t = math.pi * (i // 2) / (n // 2 - 1)
-        if i % 2 == 0:
-            x, y, label = math.cos(t), math.sin(t), -1.0
-        else:
-            x, y, label = 1.0 - math.cos(t), 0.5 - math.sin(t), 1.0
-        points.append((x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)))
-        labels.append(label)
-    return points, labels
 
 
 class GenericMLP:

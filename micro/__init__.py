@@ -9,6 +9,7 @@ and needing nothing but the standard library:
 - `micro.nn`: `Neuron`, `Layer`, `MLP`, as in micrograd.
 - `micro.graph`: `to_dot` (DOT text) and `draw_dot` (rendered with Graphviz).
 - `micro.gradcheck`: `check_gradients`, backward() against central differences.
+- `micro.datasets`: `make_moons`, toy 2-D data for tutorials and benchmarks.
 
     >>> from micro import Value
     >>> a, b = Value(2.0), Value(-3.0)
