@@ -16,7 +16,7 @@ import weakref
 
 from . import _dtypes as D
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, HookDict, add_hook, run_backward
+from .autograd.graph import AccumulateGrad, HookDict, add_hook
 from .backends import CPU, as_device, backend_for, device
 
 _state = grad_mode.state
@@ -80,7 +80,10 @@ class Tensor:
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    + type(value).__name__
+                )
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"assigned grad has data of a different size: expected {list(self.shape)}, "
@@ -216,7 +219,7 @@ class Tensor:
     def __bool__(self) -> bool:
         if self.numel() != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
             )
         return bool(self.item())
 
@@ -427,6 +430,12 @@ def _normalize_dim(dim: int, ndim: int) -> int:
     return dim + ndim if dim < 0 and ndim > 0 else (0 if ndim == 0 else dim)
 
 
-def run_tensor_backward(tensors, grads, retain_graph, create_graph, inputs):
-    """Shared by Tensor.backward and autograd.backward: validate, seed, run the engine."""
-    return run_backward(tensors, grads, retain_graph, create_graph, inputs)
+def _bind_tensor_class() -> None:
+    """The autograd modules are imported before Tensor exists; give them the class once it does."""
+    from . import autograd
+    from .autograd import function, graph
+
+    autograd.Tensor = function.Tensor = graph.Tensor = Tensor
+
+
+_bind_tensor_class()

@@ -22,6 +22,9 @@ from .grad_mode import (
 )
 from .graph import Node, run_backward
 
+# The Tensor class; bound by tensor._tensor, which imports this package first.
+Tensor = None
+
 __all__ = [
     "Function", "FunctionCtx", "once_differentiable", "backward", "grad", "Node",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
@@ -32,8 +35,6 @@ __all__ = [
 def _as_tuple(x):
     if x is None:
         return None
-    from .._tensor import Tensor
-
     if isinstance(x, Tensor):
         return (x,)
     return tuple(x)
@@ -41,8 +42,6 @@ def _as_tuple(x):
 
 def _seed(outputs, grad_outputs, create_graph):
     """The ``(node, output_nr)`` roots and their starting gradients, with torch's checks."""
-    from .._tensor import Tensor
-
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
@@ -111,7 +110,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
-    for i, t in enumerate(inputs_tuple):
+    for t in inputs_tuple:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, grads = _seed(outputs, grad_outputs, create_graph)

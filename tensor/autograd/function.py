@@ -24,6 +24,8 @@ from . import grad_mode
 from .graph import InputMeta, Node, SavedTensor, record_forward_trace
 
 _state = grad_mode.state
+# The Tensor class; bound by tensor._tensor, which imports this module first.
+Tensor = None
 
 
 class OpNode(Node):
@@ -63,10 +65,10 @@ class OpNode(Node):
         if not create_graph and op.vjp is not None:
             return op.vjp(self, *grads)
         backend = self._input_meta_backend()
-        from .._tensor import Tensor
-
-        tensor_grads = [g if g is None or isinstance(g, Tensor) else Tensor._make(g, backend, False, None, 0, None)
-                        for g in grads]
+        tensor_grads = [
+            g if g is None or isinstance(g, Tensor) else Tensor._make(g, backend, False, None, 0, None)
+            for g in grads
+        ]
         result = op.backward(self, *tensor_grads)
         if not isinstance(result, tuple):
             result = (result,)
@@ -97,19 +99,9 @@ class Op:
         if "node_name" in cls.__dict__ and cls.node_name is not None:
             cls._node_class = type(cls.node_name, (OpNode,), {"_op": cls})
 
-    @staticmethod
-    def forward(ctx, *args):
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx, grad):
-        raise NotImplementedError
-
     @classmethod
     def apply(cls, *args):
         """Run the forward on storage and record a node when any input requires grad."""
-        from .._tensor import Tensor
-
         backend = None
         requires_grad = False
         for a in args[:cls.n_inputs]:
@@ -139,8 +131,6 @@ class Op:
 
     @classmethod
     def _wrap_outputs(cls, ctx, args, datas, backend, requires_grad):
-        from .._tensor import Tensor
-
         if requires_grad:
             _connect(ctx, args[:cls.n_inputs])
             ctx.num_outputs = len(datas)
@@ -159,8 +149,6 @@ class Op:
 
 def _connect(ctx, args) -> None:
     """Give the node its edges to the inputs' nodes and the inputs' shapes and dtypes."""
-    from .._tensor import Tensor
-
     edges = []
     metas = []
     for a in args:
@@ -182,8 +170,6 @@ def _make_view(data, backend, requires_grad, grad_fn, source, op, extra):
     The chain of view ops from the base is kept so that an in-place change of
     the view can be replayed on the base's gradient (see Tensor._inplace).
     """
-    from .._tensor import Tensor
-
     out = Tensor._make(data, backend, requires_grad, grad_fn, 0, source._version_counter)
     base = source._base if source._base is not None else source
     out._base = base
@@ -222,8 +208,6 @@ class FunctionCtx(Node):
         self._materialize_grads = value
 
     def apply(self, grads, create_graph):
-        from .._tensor import Tensor
-
         backend = self._backend
         tensor_grads = []
         for grad, info in zip(grads, self._output_info):
@@ -284,12 +268,13 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
-
         ctx = cls._node_class()
         tensor_args = [a for a in args if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)

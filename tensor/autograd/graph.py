@@ -28,6 +28,9 @@ import weakref
 
 from . import grad_mode
 
+# The Tensor class; bound by tensor._tensor, which imports this module first.
+Tensor = None
+
 _sequence = itertools.count()
 _hook_ids = itertools.count()
 
@@ -106,7 +109,7 @@ class SavedTensor:
     (output -> grad_fn -> output).
     """
 
-    __slots__ = ("tensor", "data", "version_counter", "version", "output_nr", "requires_grad", "base_name")
+    __slots__ = ("tensor", "data", "version_counter", "version", "output_nr", "requires_grad")
 
     def __init__(self, tensor, is_output: bool):
         self.version_counter = tensor._version_counter
@@ -121,8 +124,6 @@ class SavedTensor:
             self.data = None
 
     def unpack(self, node):
-        from .._tensor import Tensor
-
         if self.version_counter[0] != self.version:
             tensor = self.tensor
             if tensor is None:
@@ -133,7 +134,8 @@ class SavedTensor:
             shape = list(node_backend(node).shape(data))
             where = ""
             if grad_fn is not None:
-                where = f", which is output {self.output_nr if tensor is None else tensor._output_nr} of {_short_name(grad_fn)}"
+                output_nr = self.output_nr if tensor is None else tensor._output_nr
+                where = f", which is output {output_nr} of {_short_name(grad_fn)}"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{type_name} {shape}]{where}, is at version "
@@ -154,8 +156,6 @@ _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16
 
 
 def _legacy_type_name(tensor_or_data, node) -> str:
-    from .._tensor import Tensor
-
     if isinstance(tensor_or_data, Tensor):
         dtype = tensor_or_data.dtype
     else:
@@ -266,8 +266,6 @@ class AccumulateGrad(Node):
 
     def accumulate(self, grad, create_graph: bool) -> None:
         """``.grad = grad`` if unset, else add: in place, or out of place under create_graph."""
-        from .._tensor import Tensor
-
         variable = self.variable
         if isinstance(grad, Tensor):
             new = grad if create_graph else grad.detach()
@@ -285,16 +283,12 @@ class AccumulateGrad(Node):
 
 
 def _wrap(grad, backend):
-    from .._tensor import Tensor
-
     if grad is None or isinstance(grad, Tensor):
         return grad
     return Tensor._make(grad, backend, False, None, 0, None)
 
 
 def _unwrap(grad):
-    from .._tensor import Tensor
-
     return grad._data if isinstance(grad, Tensor) else grad
 
 
@@ -308,8 +302,6 @@ def _run_tensor_hooks(hooks, grad, backend, create_graph):
 
 def _retain(tensor, grad, create_graph):
     """retain_grad(): store a non-leaf's gradient in its ``.grad`` (adding on later calls)."""
-    from .._tensor import Tensor
-
     if isinstance(grad, Tensor):
         value = grad if create_graph else grad.detach()
     else:
@@ -410,8 +402,13 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
             if needed is not None and node not in needed:
                 continue
             try:
-                input_grads = _run_node(node, grads, create_graph, captures, captured, accumulate,
-                                        targets, runs)
+                if (node._tensor_hooks is None and node._retained is None and node._pre_hooks is None
+                        and node._post_hooks is None and not captures and not anomaly
+                        and type(node) is not AccumulateGrad):
+                    input_grads = node.apply(grads, create_graph)
+                else:
+                    input_grads = _run_node(node, grads, create_graph, captures, captured,
+                                            accumulate, targets, runs)
             except Exception:
                 if anomaly and node._forward_trace is not None:
                     warnings.warn(
@@ -450,8 +447,6 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
 
 def _add(a, b, backend):
     """Sum two gradients for the same place: Tensor addition under create_graph, else the backend's."""
-    from .._tensor import Tensor
-
     if isinstance(a, Tensor):
         return a + b
     return backend.add(a, b)
