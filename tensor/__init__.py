@@ -17,7 +17,6 @@ from __future__ import annotations
 from . import autograd
 from ._dtypes import (
     bfloat16,
-    bool_ as bool,  # noqa: A001 - torch.bool
     dtype,
     float16,
     float32,
@@ -31,7 +30,11 @@ from ._dtypes import (
     set_default_dtype,
     uint8,
 )
+from ._dtypes import (
+    bool_ as bool,  # noqa: A001 - torch.bool
+)
 from ._ops import *  # noqa: F403
+from ._interop import from_dlpack
 from ._tensor import Size, Tensor
 from .autograd import (
     enable_grad,

@@ -251,6 +251,15 @@ class Tensor:
             return format(self.item(), spec)
         return repr(self)
 
+    def __dlpack__(self, **kwargs):
+        """Export the storage through DLPack (zero-copy), e.g. for ``torch.from_dlpack``."""
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._backend.to_dlpack(self._data, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._backend.dlpack_device(self._data)
+
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self.detach().cpu().numpy().copy(), self._requires_grad))
 

@@ -488,3 +488,88 @@ def broadcast_shapes(*shapes):
 
 def prod_of(shape) -> int:
     return math.prod(shape)
+
+
+# ------------------------------------------------------------------ interop
+
+def from_dlpack(obj):
+    """Storage sharing memory with any DLPack producer on the host (torch tensors included)."""
+    return np.from_dlpack(obj)
+
+
+def to_dlpack(x, **kwargs):
+    """A DLPack capsule of the storage (zero-copy)."""
+    return x.__dlpack__(**kwargs)
+
+
+def dlpack_device(x):
+    return x.__dlpack_device__()
+
+
+# ------------------------------------------- indexing, joins, more reductions
+
+def view_index(x, key):
+    """``x[key]`` for a basic key (ints, slices, None): always a view, also when 0-d."""
+    return x[key + (Ellipsis,)]
+
+
+def index_put(x, key, values, accumulate: bool):
+    """A copy of ``x`` with ``values`` written (or, with ``accumulate``, added) at ``key``."""
+    out = x.copy()
+    if accumulate:
+        np.add.at(out, key, values)
+    else:
+        out[key] = values
+    return out
+
+
+def split(x, sizes, axis):
+    """Views of consecutive pieces of ``x`` along ``axis`` with the given ``sizes``."""
+    bounds = np.cumsum(sizes)[:-1]
+    return tuple(np.split(x, bounds, axis=axis))
+
+
+def floor(x):
+    return _arr(np.floor(x))
+
+
+def ceil(x):
+    return _arr(np.ceil(x))
+
+
+def trunc(x):
+    return _arr(np.trunc(x))
+
+
+def all(x, axis=None, keepdims=False):
+    return _arr(np.all(x, axis=axis, keepdims=keepdims))
+
+
+def any(x, axis=None, keepdims=False):
+    return _arr(np.any(x, axis=axis, keepdims=keepdims))
+
+
+def argsort(x, axis, descending: bool, stable: bool = True):
+    """Indices that sort ``x`` along ``axis`` (stable; NaN sorts last as in torch)."""
+    if descending:
+        order = np.flip(np.argsort(np.flip(x, axis=axis), axis=axis, kind="stable"), axis=axis)
+        return _arr(x.shape[axis] - 1 - order).astype(np.int64, copy=False)
+    return _arr(np.argsort(x, axis=axis, kind="stable")).astype(np.int64, copy=False)
+
+
+def norm(x, ord, axis, keepdims=False):
+    """The vector p-norm of ``x`` over ``axis`` (all axes when None), as linalg.vector_norm."""
+    a = np.abs(x)
+    if ord == math.inf:
+        out = np.amax(a, axis=axis, keepdims=keepdims)
+    elif ord == -math.inf:
+        out = np.amin(a, axis=axis, keepdims=keepdims)
+    elif ord == 0:
+        out = np.sum(a != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+    elif ord == 1:
+        out = np.sum(a, axis=axis, keepdims=keepdims)
+    elif ord == 2:
+        out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+    else:
+        out = np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+    return _arr(out).astype(x.dtype, copy=False)
