@@ -60,3 +60,13 @@ def test_draw_dot_renders_to_a_file(tmp_path):
     graph = draw_dot(d, path)
     assert path.read_text().lstrip().startswith(("<?xml", "<svg"))
     assert "tanh" in graph.source
+
+
+def test_draw_dot_builds_a_digraph_of_the_same_boxes(monkeypatch):
+    graphviz = pytest.importorskip("graphviz")
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/dot")  # no rendering without path
+    a, b, c, d = small_graph()
+    graph = draw_dot(d, labels={a: "a"})
+    assert isinstance(graph, graphviz.Digraph)
+    assert "{ a | data 2 | grad " in graph.source and "{ tanh | data -0.9999" in graph.source
+    assert graph.source.count("->") == 5

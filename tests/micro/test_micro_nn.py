@@ -5,6 +5,7 @@ import random
 import pytest
 
 from micro import Value
+from micro.datasets import make_moons
 from micro.nn import MLP, Layer, Neuron
 
 
@@ -36,3 +37,11 @@ def test_training_drives_the_loss_down():
             p.data -= 0.02 * p.grad
         losses.append(loss.data)
     assert losses[-1] < 0.05 * losses[0]
+
+
+def test_make_moons_is_balanced_and_repeatable():
+    points, labels = make_moons(50, noise=0.1, seed=3)
+    assert len(points) == len(labels) == 50
+    assert labels.count(1.0) == labels.count(-1.0) == 25
+    assert (points, labels) == make_moons(50, noise=0.1, seed=3)
+    assert make_moons(50, noise=0.0)[0][0] == (1.0, 0.0)  # the upper moon starts at (1, 0)
