@@ -100,9 +100,11 @@ def _check_power(base: float, exponent: float) -> None:
 class Value:
     """A scalar in a computation graph: its `data`, its `grad`, and how it was made.
 
-    `_prev` holds the inputs (a tuple, so the order is fixed), `_local` the
-    matching local derivatives d(self)/d(input), and `_op` the op's name.
-    Values hash and compare by identity, so they can live in sets and dicts.
+    `Value(x)` makes a leaf from a real number x (int or float; bool and
+    Value are refused with TypeError). The ops fill the other fields: `_prev`
+    holds the inputs (a tuple, so the order is fixed), `_local` the matching
+    local derivatives d(self)/d(input), and `_op` the op's name. Values hash
+    and compare by identity, so they can live in sets and dicts.
     """
 
     __slots__ = ("data", "grad", "_prev", "_local", "_op")
