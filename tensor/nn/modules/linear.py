@@ -1,0 +1,48 @@
+"""``Linear``: y = x W^T + b with torch's parameter layout and initialisation."""
+
+from __future__ import annotations
+
+import math
+
+from ... import _ops
+from ..._tensor import Tensor
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+
+class Linear(Module):
+    """``Linear(in_features, out_features, bias=True)``: y = x @ weight^T + bias.
+
+    ``weight`` has shape (out_features, in_features) and starts
+    kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)); ``bias``
+    starts U(-1/sqrt(in), 1/sqrt(in)), as torch's ``reset_parameters`` does.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(_ops.empty(out_features, in_features, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(_ops.empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights: kaiming_uniform_(a=sqrt(5)) and a uniform bias in +-1/sqrt(fan_in)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
