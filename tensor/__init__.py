@@ -35,6 +35,7 @@ from ._dtypes import (
 )
 from ._ops import *  # noqa: F403
 from ._interop import from_dlpack
+from ._numerical import check_gradients, numerical_gradient
 from ._tensor import Size, Tensor
 from .autograd import (
     enable_grad,
@@ -43,6 +44,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from ._viz import draw_dot, to_dot
 from .backends import device, get_default_device, set_default_device
 
 float = float32  # noqa: A001

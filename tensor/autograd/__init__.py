@@ -20,6 +20,7 @@ from .grad_mode import (
     set_detect_anomaly,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node, run_backward
 
 # The Tensor class; bound by tensor._tensor, which imports this package first.
@@ -29,6 +30,7 @@ __all__ = [
     "Function", "FunctionCtx", "once_differentiable", "backward", "grad", "Node",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled",
+    "gradcheck", "gradgradcheck", "GradcheckError",
 ]
 
 

@@ -62,6 +62,12 @@ class OpNode(Node):
 
     def apply(self, grads, create_graph):
         op = self._op
+        if self.num_outputs > 1:
+            if all(g is None for g in grads):
+                return (None,) * len(self.next_functions)
+            grads = self._materialize(grads)
+        elif grads[0] is None:
+            return (None,) * len(self.next_functions)
         if not create_graph and op.vjp is not None:
             return op.vjp(self, *grads)
         backend = self._input_meta_backend()
@@ -75,6 +81,14 @@ class OpNode(Node):
         if create_graph:
             return result
         return tuple(None if g is None else g._data for g in result)
+
+    def _materialize(self, grads):
+        """Zeros for the outputs of a multi-output op that received no gradient."""
+        backend = self._input_meta_backend()
+        return [
+            backend.full(shape, 0, dtype) if g is None else g
+            for g, (shape, dtype) in zip(grads, self._output_info)
+        ]
 
     def _input_meta_backend(self):
         for meta in self._input_meta:
@@ -134,6 +148,7 @@ class Op:
         if requires_grad:
             _connect(ctx, args[:cls.n_inputs])
             ctx.num_outputs = len(datas)
+            ctx._output_info = tuple((backend.shape(d), backend.dtype_of(d)) for d in datas)
         outs = []
         for i, data in enumerate(datas):
             differentiable = requires_grad and backend.dtype_of(data).is_floating_point
