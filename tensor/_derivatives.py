@@ -768,6 +768,51 @@ class Contiguous(Clone):
         return ctx.backend.contiguous(a._data)
 
 
+class Copy(Op):
+    """dst.copy_(src): out = src broadcast to dst's shape, cast to its dtype;  ddst = 0,  dsrc = grad."""
+
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        backend = ctx.backend
+        return backend.copy(backend.cast(backend.expand(src._data, dst.shape), dst.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return zeros_like(grad), grad
+
+
+class Fill(Op):
+    """a.fill_(value) for a number: out = value everywhere;  da = 0."""
+
+    node_name = "FillBackward2"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return ctx.backend.full(a.shape, value, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return zeros_like(grad), None
+
+
+class FillTensor(Op):
+    """a.fill_(value) for a 0-d tensor: out = value everywhere;  da = 0,  dvalue = sum(grad)."""
+
+    node_name = "FillBackward3"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        backend = ctx.backend
+        return backend.copy(backend.cast(backend.expand(value._data, a.shape), a.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return zeros_like(grad), grad.sum()
+
+
 class ToCopy(Op):
     """out = a converted to another dtype;  da = grad (the engine casts it back)."""
 
@@ -923,6 +968,12 @@ def zeros_like(t, dtype=None):
     return zeros_like_op(t, dtype=dtype)
 
 
+def _zero_scalar(t):
+    from ._ops import zeros
+
+    return zeros((), dtype=t.dtype, device=t.device)
+
+
 def ones_like(t, dtype=None):
     from ._ops import ones_like as ones_like_op
 
@@ -936,7 +987,7 @@ class CopySlices(Op):
 
     d(base) = grad with the view region zeroed;  d(src) = the view region of grad.
     ``chain`` replays the view ops from the base to the view, on any tensor of
-    the base's shape.
+    the base's shape. torch's node names itself ``torch::autograd::CopySlices``.
     """
 
     node_name = "CopySlices"
@@ -963,3 +1014,254 @@ def replay_view(t, chain):
     for op, extra in chain:
         t = op.apply(t, *extra)
     return t
+
+
+# -------------------------------------------------------------------- indexing
+# Basic indexing (ints, slices, None, ...) is a chain of view ops, one per index
+# item, as torch builds it; advanced indexing (integer and boolean tensors) is
+# one copying op. ``key`` is a tuple of slices, ints and index arrays (storage),
+# ready for the backend.
+
+class Select(Op):
+    """out = a[..., index] along ``dim`` (a view, one dim fewer);  da = zeros with grad put at index."""
+
+    node_name = "SelectBackward0"
+    n_inputs = 1
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.shape, ctx.key = a.shape, (slice(None),) * dim + (index,)
+        return ctx.backend.view_index(a._data, ctx.key)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexEmbed.apply(grad, ctx.shape, ctx.key, False), None, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        backend = ctx.backend
+        return backend.index_add_zeros(ctx.shape, backend.dtype_of(grad), ctx.key, grad, True), None, None
+
+
+class Slice(Select):
+    """out = a[start:stop:step] along ``dim`` (a view);  da = zeros with grad put in the slice."""
+
+    node_name = "SliceBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, start, stop, step):
+        ctx.shape, ctx.key = a.shape, (slice(None),) * dim + (slice(start, stop, step),)
+        return ctx.backend.view_index(a._data, ctx.key)
+
+
+class Alias(Op):
+    """out = a (``a[...]``: a view of all of a);  da = grad."""
+
+    node_name = "AliasBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.view_index(a._data, ())
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (grad,)
+
+
+class Index(Op):
+    """out = a[key] with index tensors (a copy);  da = zeros with grad added at key (repeats add up)."""
+
+    node_name = "IndexBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, key):
+        ctx.shape, ctx.key = a.shape, key
+        return ctx.backend.getitem(a._data, key)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexEmbed.apply(grad, ctx.shape, ctx.key, True), None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        backend = ctx.backend
+        return backend.index_add_zeros(ctx.shape, backend.dtype_of(grad), ctx.key, grad, False), None
+
+
+class IndexEmbed(Op):
+    """out = zeros(shape) with g added at key (the backward of indexing);  dg = grad[key]."""
+
+    node_name = "IndexBackwardBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, g, shape, key, advanced):
+        ctx.key = key
+        return ctx.backend.index_add_zeros(shape, g.dtype, key, g._data, not advanced)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Index.apply(grad, ctx.key), None, None, None
+
+
+class IndexPut(Op):
+    """out = a with a[key] = values (broadcast);  da = grad zeroed at key,  dvalues = grad[key]."""
+
+    node_name = "IndexPutBackward0"
+    n_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, values, key):
+        ctx.key = key
+        return ctx.backend.index_put(a._data, key, values._data, False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        grad_a = IndexPut.apply(grad, _zero_scalar(grad), ctx.key) if needs[0] else None
+        grad_values = Index.apply(grad, ctx.key) if needs[1] else None
+        return grad_a, grad_values, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        backend = ctx.backend
+        needs = ctx.needs_input_grad
+        grad_a = backend.index_put(grad, ctx.key, 0, False) if needs[0] else None
+        grad_values = backend.getitem(grad, ctx.key) if needs[1] else None
+        return grad_a, grad_values, None
+
+
+def _qualified_node_names(*ops) -> None:
+    """torch's C++-only nodes answer name() with their namespace ('torch::autograd::CopySlices')."""
+    for op in ops:
+        node_class = op._node_class
+        qualified = "torch::autograd::" + node_class.__name__
+        op._node_class = type(node_class.__name__, (node_class,), {
+            "name": lambda self, qualified=qualified: qualified,
+            "__repr__": lambda self: f"<{type(self).__name__} object at {hex(id(self))}>",
+        })
+
+
+_qualified_node_names(CopySlices, Copy)
+
+
+# ------------------------------------------------------------- joins and splits
+
+class Cat(Op):
+    """out = [a_1; a_2; ...] along ``dim``;  da_i = grad's slice of a_i's rows."""
+
+    node_name = "CatBackward0"
+
+    @staticmethod
+    def forward(ctx, *args):
+        *tensors, dim, dtype = args
+        ctx.dim = dim
+        ctx.sizes = [None if _skipped_in_cat(t) else t.shape[dim] for t in tensors]
+        backend = ctx.backend
+        datas = [backend.cast(t._data, dtype) for t in tensors if not _skipped_in_cat(t)]
+        return backend.concatenate(datas, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads, start = [], 0
+        for size in ctx.sizes:
+            if size is None:
+                grads.append(None)
+                continue
+            grads.append(Slice.apply(grad, ctx.dim, start, start + size, 1))
+            start += size
+        return (*grads, None, None)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        sizes = [s for s in ctx.sizes if s is not None]
+        pieces = iter(ctx.backend.split(grad, sizes, ctx.dim))
+        return (*(None if s is None else next(pieces) for s in ctx.sizes), None, None)
+
+
+def _skipped_in_cat(t) -> bool:
+    """torch's legacy rule: a 1-D empty tensor joins any cat (it is left out)."""
+    return t.shape == (0,)
+
+
+class Stack(Op):
+    """out = a_1, a_2, ... stacked along a new ``dim``;  da_i = grad selected at i along dim."""
+
+    node_name = "StackBackward0"
+
+    @staticmethod
+    def forward(ctx, *args):
+        *tensors, dim, dtype = args
+        ctx.dim, ctx.count = dim, len(tensors)
+        backend = ctx.backend
+        return backend.stack([backend.cast(t._data, dtype) for t in tensors], dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (*(Select.apply(grad, ctx.dim, i) for i in range(ctx.count)), None, None)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        key = (slice(None),) * ctx.dim
+        return (*(ctx.backend.getitem(grad, key + (i,)) for i in range(ctx.count)), None, None)
+
+
+class SplitWithSizes(Op):
+    """out_i = consecutive pieces of a along ``dim`` (views);  da = cat(grad_i), zeros for unused pieces."""
+
+    node_name = "SplitWithSizesBackward0"
+    n_inputs = 1
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, sizes, dim):
+        ctx.shape, ctx.sizes, ctx.dim = a.shape, sizes, dim
+        return ctx.backend.split(a._data, sizes, dim)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        from ._ops import cat, zeros
+
+        like = next(g for g in grads if g is not None)
+        pieces = []
+        for grad, size in zip(grads, ctx.sizes):
+            if grad is None:
+                shape = ctx.shape[:ctx.dim] + (size,) + ctx.shape[ctx.dim + 1:]
+                grad = zeros(shape, dtype=like.dtype, device=like.device)
+            pieces.append(grad)
+        return cat(pieces, ctx.dim), None, None
+
+
+class Split(SplitWithSizes):
+    """``split`` with one size (and ``chunk``): the same pieces and gradient."""
+
+    node_name = "SplitBackward0"
+
+
+class Unbind(Op):
+    """out_i = a selected at i along ``dim`` (views);  da = stack(grad_i), zeros for unused ones."""
+
+    node_name = "UnbindBackward0"
+    n_inputs = 1
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.shape, ctx.dim = a.shape, dim
+        key = (slice(None),) * dim
+        return tuple(ctx.backend.view_index(a._data, key + (i,)) for i in range(a.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        from ._ops import stack
+
+        like = next(g for g in grads if g is not None)
+        filled = [zeros_like(like) if g is None else g for g in grads]
+        return stack(filled, ctx.dim), None

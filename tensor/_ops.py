@@ -469,9 +469,9 @@ def matmul(input, other) -> Tensor:
     if a_dim == 1 and b_dim == 1:
         if a_shape[0] != b_shape[0]:
             raise RuntimeError(
-                "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number "
-                "of elements, but got {} and {} elements respectively".format(
-                    a_shape[0], b_shape[0], a_shape[0], b_shape[0])
+                f"inconsistent tensor size, expected tensor [{a_shape[0]}] and src [{b_shape[0]}] to "
+                f"have the same number of elements, but got {a_shape[0]} and {b_shape[0]} elements "
+                "respectively"
             )
         return F.Dot.apply(input, other)
     if a_dim == 2 and b_dim == 1:
@@ -753,6 +753,301 @@ def squeeze(input, dim=None) -> Tensor:
     return F.Squeeze.apply(input, new_shape)
 
 
+# ------------------------------------------------------------------ indexing
+
+def _index_items(input, index) -> tuple:
+    """``index`` as a tuple of ints, slices, None, Ellipsis, bools and index Tensors, checked as torch."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if item is None or item is Ellipsis or isinstance(item, (bool, slice)):
+            out.append(item)
+        elif isinstance(item, int):
+            out.append(int(item))
+        elif isinstance(item, Tensor):
+            if item.dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if item.ndim == 0 and item.dtype is not D.bool_ and item.dtype is not D.uint8:
+                out.append(int(item.item()))
+            elif item.ndim == 0:
+                out.append(bool(item.item()))
+            else:
+                out.append(item)
+        elif isinstance(item, (list, tuple)):
+            out.append(_index_items(input, tensor(item))[0] if item else tensor(item, dtype=D.int64))
+        elif isinstance(item, float):
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                             "Variables are valid indices (got float)")
+        elif hasattr(item, "__index__"):
+            out.append(item.__index__())
+        else:
+            raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    return tuple(out)
+
+
+def _is_mask(item) -> bool:
+    return isinstance(item, Tensor) and item.dtype in (D.bool_, D.uint8)
+
+
+def _basic_index(input, index, for_setitem: bool):
+    """Apply the basic part of ``index`` as a chain of views, as torch's applySlicing.
+
+    Returns the view and the remaining advanced part: a list of ``(dim, tensor)``
+    for index tensors and boolean masks, dims counted in the view. With
+    ``for_setitem``, full slices are skipped (torch writes through ``x[:]``
+    into ``x`` itself).
+    """
+    items = _index_items(input, index)
+    skip_full_slices = for_setitem or isinstance(index, tuple)
+    ndim = input.ndim
+    specified = builtins.sum(
+        (item.ndim if _is_mask(item) else 1) for item in items
+        if item is not None and item is not Ellipsis and not isinstance(item, bool)
+    )
+    if specified > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    out, dim, original_dim, advanced = input, 0, 0, []
+    for item in items:
+        if item is Ellipsis:
+            dim += ndim - specified
+            original_dim += ndim - specified
+        elif item is None:
+            out = unsqueeze(out, dim)
+            dim += 1
+        elif isinstance(item, bool):
+            out = unsqueeze(out, dim)
+            advanced.append((dim, tensor([item])))
+            dim += 1
+        elif isinstance(item, int):
+            size = out.shape[dim]
+            if not -size <= item < size:
+                raise IndexError(
+                    f"index {item} is out of bounds for dimension {original_dim} with size {size}"
+                )
+            out = F.Select.apply(out, dim, item + size if item < 0 else item)
+            original_dim += 1
+        elif isinstance(item, slice):
+            size = out.shape[dim]
+            step = 1 if item.step is None else item.step
+            if step == 0:
+                raise ValueError("slice step cannot be zero")
+            if step < 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, _ = slice(item.start, item.stop, step).indices(size)
+            stop = builtins.max(start, stop)
+            whole = item.start in (None, 0) and step == 1 and (item.stop is None or item.stop >= size)
+            if not (skip_full_slices and whole):
+                out = F.Slice.apply(out, dim, start, stop, step)
+            dim += 1
+            original_dim += 1
+        else:
+            advanced.append((dim, item))
+            span = item.ndim if _is_mask(item) else 1
+            dim += span
+            original_dim += span
+    if out is input and not advanced and not for_setitem:
+        out = F.Alias.apply(input)
+    return out, advanced
+
+
+def _advanced_key(view, advanced) -> tuple:
+    """The backend key for index tensors and masks at their dims (slices elsewhere), checked as torch."""
+    key = [slice(None)] * view.ndim
+    backend = view._backend
+    shape = view.shape
+    arrays = []
+    for dim, item in advanced:
+        if _is_mask(item):
+            mask_shape = item.shape
+            for j, n in enumerate(mask_shape):
+                if n != shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(mask_shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {list(shape)} at index {dim + j}"
+                    )
+            for j, positions in enumerate(backend.nonzero(item._data)):
+                key[dim + j] = positions
+                arrays.append((dim + j, positions))
+        else:
+            positions = backend.cast(item._data, D.int64)
+            key[dim] = positions
+            arrays.append((dim, positions))
+    for ordinal, (dim, positions) in enumerate(arrays):
+        size = shape[dim]
+        bad = backend.out_of_range(positions, size)
+        if bad is not None:
+            raise IndexError(f"index {bad} is out of bounds for dimension {ordinal} with size {size}")
+    try:
+        backend.broadcast_shapes(*(backend.shape(p) for _, p in arrays))
+    except ValueError:
+        shapes = ", ".join(str(list(backend.shape(p))) for _, p in arrays)
+        raise IndexError(
+            f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}"
+        ) from None
+    return tuple(key)
+
+
+def _getitem(input, index) -> Tensor:
+    """``input[index]``: ints, slices (positive steps), None, ``...``, index tensors and masks.
+
+    Basic items make views (Select/Slice/Unsqueeze, or Alias for ``x[...]``);
+    index tensors then gather a copy (Index), placing their dims as numpy and
+    torch do.
+    """
+    view, advanced = _basic_index(input, index, for_setitem=False)
+    if not advanced:
+        return view
+    return F.Index.apply(view, _advanced_key(view, advanced))
+
+
+def _setitem(input, index, value) -> None:
+    """``input[index] = value`` in place: a view's ``copy_``/``fill_``, or ``index_put_``.
+
+    Numbers are cast to input's dtype; with index tensors a tensor value must
+    have input's dtype and broadcast to the indexed shape (torch's errors).
+    """
+    view, advanced = _basic_index(input, index, for_setitem=True)
+    if not advanced:
+        if isinstance(value, Tensor):
+            copy_(view, value)
+        else:
+            fill_(view, full((), value, dtype=view.dtype, device=view.device))
+        return
+    key = _advanced_key(view, advanced)
+    if not isinstance(value, Tensor):
+        value = full((), value, dtype=view.dtype, device=view.device)
+    indexed_shape = view._backend.shape(view._backend.getitem(view._data, key))
+    extra = value.ndim - len(indexed_shape)
+    if extra > 0 and builtins.all(n == 1 for n in value.shape[:extra]):
+        value = value.reshape(value.shape[extra:])
+    try:
+        fits = view._backend.broadcast_shapes(tuple(value.shape), indexed_shape) == indexed_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(indexed_shape)}"
+        )
+    if value.dtype is not view.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{dtype_name(view.dtype)} for the destination and {dtype_name(value.dtype)} for the source."
+        )
+    _inplace(view, lambda s, v: F.IndexPut.apply(s, v, key), value)
+
+
+# ------------------------------------------------------------ joins and splits
+
+def _tensor_list(tensors, fn_name: str) -> list:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{fn_name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return tensors
+
+
+def _joined_dtype(tensors):
+    return D.result_type(tuple(t.dtype for t in tensors), (), ())
+
+
+def cat(tensors, dim=0) -> Tensor:
+    """Join tensors along an existing ``dim`` (promoting dtypes; 1-D empty tensors are skipped)."""
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    shaped = [t for t in tensors if not F._skipped_in_cat(t)] or tensors[:1]
+    first = shaped[0]
+    d = _normalize_dim(dim, first.ndim)
+    for i, t in enumerate(tensors):
+        if F._skipped_in_cat(t):
+            continue
+        if t.ndim != first.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} and {t.ndim}")
+        for k, (n, m) in enumerate(zip(first.shape, t.shape)):
+            if k != d and n != m:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {n} but got "
+                    f"size {m} for tensor number {i} in the list."
+                )
+    return F.Cat.apply(*tensors, d, _joined_dtype(tensors))
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0) -> Tensor:
+    """Join equally shaped tensors along a new ``dim``."""
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    first = tensors[0]
+    d = _normalize_dim(dim, first.ndim + 1)
+    for i, t in enumerate(tensors):
+        if t.shape != first.shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(first.shape)} at entry 0 "
+                f"and {list(t.shape)} at entry {i}"
+            )
+    return F.Stack.apply(*tensors, d, _joined_dtype(tensors))
+
+
+def split(tensor, split_size_or_sections, dim=0) -> tuple:
+    """Views of consecutive pieces along ``dim``: of one size (the last may be smaller) or of listed sizes."""
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _normalize_dim(dim, tensor.ndim)
+    length = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0 and length != 0:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {length}"
+            )
+        count = builtins.max(1, -(-length // size)) if size else 1
+        sizes = [size] * (count - 1) + [length - size * (count - 1)]
+        return F.Split.apply(tensor, sizes, d)
+    sizes = [int(s) for s in split_size_or_sections]
+    if builtins.any(s < 0 for s in sizes):
+        raise RuntimeError(
+            "split_with_sizes expects split_sizes have only non-negative entries, but got "
+            f"split_sizes={sizes}"
+        )
+    if builtins.sum(sizes) != length:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's size at "
+            f"dimension {d}), but got split_sizes={sizes}"
+        )
+    return F.SplitWithSizes.apply(tensor, sizes, d)
+
+
+def chunk(input, chunks, dim=0) -> tuple:
+    """At most ``chunks`` pieces of equal size ceil(n / chunks) along ``dim`` (the last may be smaller)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    d = _normalize_dim(dim, input.ndim)
+    length = input.shape[d]
+    if length == 0:
+        return F.Split.apply(input, [0] * chunks, d)
+    return split(input, -(-length // chunks), d)
+
+
+def unbind(input, dim=0) -> tuple:
+    """The slices along ``dim``, each without that dim (views)."""
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    return F.Unbind.apply(input, _normalize_dim(dim, input.ndim))
+
+
 # ------------------------------------------------------ copies and conversion
 
 def clone(input) -> Tensor:
@@ -937,29 +1232,22 @@ def sqrt_(self):
 
 
 def copy_(self, src):
-    """Copy ``src``'s values (broadcast, cast) into self; gradient flows to src."""
+    """Copy ``src``'s values (broadcast, cast) into self; gradient flows to src only."""
     if not isinstance(src, Tensor):
         src = tensor(src)
-    return _inplace(self, lambda s, o: _copy_from(s, o), src)
-
-
-def _copy_from(self, src):
-    """src cast to self's dtype and broadcast to its shape; self's old value does not matter."""
-    out = src.to(self.dtype) if src.dtype is not self.dtype else src
-    if out.shape != self.shape:
-        out = expand(out, self.shape)
-    return F.Clone.apply(out)
+    expand(src, self.shape)
+    return _inplace(self, F.Copy.apply, src)
 
 
 def fill_(self, value):
-    """Set every element to ``value`` (a number or 0-d tensor)."""
+    """Set every element to ``value`` (a number, or a 0-d tensor which then gets the summed gradient)."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
             )
-        return copy_(self, expand(value, self.shape))
-    return _inplace(self, lambda s: full_like(s, value))
+        return _inplace(self, F.FillTensor.apply, value)
+    return _inplace(self, lambda s: F.Fill.apply(s, value))
 
 
 def zero_(self):
@@ -1000,6 +1288,8 @@ _METHODS = {
     "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__or__": bitwise_or,
     "__xor__": bitwise_xor, "__invert__": bitwise_not, "__rand__": bitwise_and,
     "__ror__": bitwise_or,
+    "__getitem__": _getitem, "__setitem__": _setitem,
+    "split": split, "chunk": chunk, "unbind": unbind,
     "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_),
     "__itruediv__": _iop(div_), "__ipow__": _iop(pow_),
     "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "multiply": mul,

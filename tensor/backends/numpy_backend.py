@@ -573,3 +573,9 @@ def norm(x, ord, axis, keepdims=False):
     else:
         out = np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
     return _arr(out).astype(x.dtype, copy=False)
+
+
+def out_of_range(indices, size):
+    """The first index outside [-size, size), or None when all are in range."""
+    bad = (indices < -size) | (indices >= size)
+    return int(indices[bad][0]) if bad.any() else None
