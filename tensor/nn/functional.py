@@ -182,10 +182,15 @@ def _picked_losses(log_probs: Tensor, target: Tensor, weight: Tensor | None,
         # No samples: 'sum' is 0 and 'mean' is 0 / 0 = nan, as in torch.
         empty = log_probs.sum(1)
         return empty, empty.detach()
-    low, high = target.min().item(), target.max().item()
-    ignored = (target == ignore_index) if low <= ignore_index <= high else None
-    if low < 0 or high >= classes:
-        out_of_range = (target < 0) | (target >= classes)
+    out_of_range = (target < 0) | (target >= classes)
+    any_out_of_range = out_of_range.sum().item() > 0
+    ignored = None
+    # Only targets outside [0, C) or an ignore_index inside it can be ignored ones.
+    if any_out_of_range or 0 <= ignore_index < classes:
+        ignored = target == ignore_index
+        if ignored.sum().item() == 0:
+            ignored = None
+    if any_out_of_range:
         if ignored is not None:
             out_of_range = out_of_range & ~ignored
         if out_of_range.sum().item() > 0:
