@@ -406,3 +406,41 @@ def draw_inputs(draw, case: Case, dtype: str, max_side: int = 4):
                                       unique_by=lambda d: d % ndim)))
         extra = [dim, draw(st.booleans())]
     return arrays, extra, seed
+
+
+# ------------------------------------------------------------------ scenarios
+
+def error_of(fn) -> tuple | None:
+    """(exception type name, message) raised by ``fn()``, or None when it succeeds."""
+    try:
+        fn()
+    except Exception as error:  # any error: torch's type and wording are the reference
+        return type(error).__name__, str(error)
+    return None
+
+
+def assert_same_result(ours, theirs, where: str = "result"):
+    """Tensors compare by shape, dtype and values; containers item by item; the rest by ==."""
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, T.Tensor), f"{where}: {type(ours).__name__} is not a Tensor"
+        assert_same_tensor(ours, theirs, "grad", where)
+    elif isinstance(theirs, (list, tuple)):
+        assert isinstance(ours, (list, tuple)) and len(ours) == len(theirs), f"{where}: {ours!r}"
+        for i, (o, t) in enumerate(zip(ours, theirs)):
+            assert_same_result(o, t, f"{where}[{i}]")
+    elif isinstance(theirs, dict):
+        assert ours.keys() == theirs.keys(), where
+        for key in theirs:
+            assert_same_result(ours[key], theirs[key], f"{where}[{key!r}]")
+    elif isinstance(theirs, float):
+        assert ours == pytest.approx(theirs, rel=1e-6, abs=1e-9, nan_ok=True), where
+    else:
+        assert ours == theirs, f"{where}: {ours!r} != {theirs!r}"
+
+
+def same_in_both(scenario):
+    """Run ``scenario(module)`` with torch and with tensor; the results must be the same."""
+    theirs = scenario(torch)
+    ours = scenario(T)
+    assert_same_result(ours, theirs, scenario.__name__)
+    return ours

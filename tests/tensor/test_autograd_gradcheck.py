@@ -176,7 +176,8 @@ def _reached_node_names() -> set:
             out = case.fn(T, *leaves, *extra)
             if out.grad_fn is not None:
                 reached |= _graph_node_names(out)
-                for g in _grads(T, out, leaves, T.ones_like(out), create_graph=True):
+                for g in _grads(T, out, leaves, T.ones_like(out, requires_grad=True),
+                                create_graph=True):
                     if g.grad_fn is not None:
                         reached |= _graph_node_names(g)
         except Exception:  # noqa: S110 - that case's own tests report the failure
