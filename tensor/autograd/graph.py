@@ -133,7 +133,10 @@ class SavedTensor:
             type_name = _legacy_type_name(tensor if tensor is not None else data, node)
             shape = list(node_backend(node).shape(data))
             where = ""
-            if grad_fn is not None:
+            if tensor is not None and tensor._base is not None:
+                # torch regenerates a view whose base changed as an as_strided view of it
+                where = f", which is output {tensor._output_nr} of AsStrided"
+            elif grad_fn is not None:
                 output_nr = self.output_nr if tensor is None else tensor._output_nr
                 where = f", which is output {output_nr} of {_short_name(grad_fn)}"
             raise RuntimeError(
