@@ -325,3 +325,54 @@ def test_linear_initialisation_is_torchs_distribution(fan_in, fan_out):
 def test_linear_dtype_keyword():
     layer = T.nn.Linear(2, 3, dtype=T.float64)
     assert layer.weight.dtype == T.float64 and layer(T.ones(1, 2, dtype=T.float64)).shape == (1, 3)
+
+
+@pytest.mark.parametrize("nonlinearity,param", [("linear", None), ("sigmoid", None),
+                                                ("tanh", None), ("relu", None),
+                                                ("leaky_relu", None), ("leaky_relu", 0.2),
+                                                ("selu", None), ("conv2d", None)])
+def test_calculate_gain_matches_torch(nonlinearity, param):
+    assert T.nn.init.calculate_gain(nonlinearity, param) == \
+        torch.nn.init.calculate_gain(nonlinearity, param)
+
+
+def test_init_functions_fill_parameters_in_place():
+    init = T.nn.init
+    T.manual_seed(0)
+    p = T.nn.Parameter(T.empty(300, 200))
+    assert init.uniform_(p, -0.5, 2.0) is p and p.requires_grad and p.is_leaf
+    values = p.detach().numpy()
+    assert values.min() >= -0.5 and values.max() <= 2.0 and abs(values.mean() - 0.75) < 0.02
+    init.normal_(p, mean=3.0, std=0.5)
+    assert p.detach().numpy().mean() == pytest.approx(3.0, abs=0.01)
+    assert p.detach().numpy().std() == pytest.approx(0.5, rel=0.02)
+    bound = math.sqrt(6.0 / 500)
+    init.xavier_uniform_(p)
+    assert np.abs(p.detach().numpy()).max() <= bound
+    assert p.detach().numpy().std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    init.kaiming_uniform_(p, mode="fan_out", nonlinearity="relu")
+    bound = math.sqrt(2.0) * math.sqrt(3.0 / 300)
+    assert np.abs(p.detach().numpy()).max() <= bound
+    assert p.detach().numpy().std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    init.constant_(p, 0.25)
+    assert (p.detach().numpy() == 0.25).all()
+    assert not init.zeros_(p).detach().numpy().any()
+    assert (init.ones_(p).detach().numpy() == 1.0).all()
+
+
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "xavier_uniform_"])
+def test_fan_of_a_vector_errors_like_torch(name):
+    messages = []
+    for module in (T, torch):
+        with pytest.raises(ValueError) as info:
+            getattr(module.nn.init, name)(module.ones(3))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_get_submodule():
+    model = build_net(T)
+    assert model.get_submodule("body.2") is model.body[2]
+    assert model.get_submodule("") is model
+    with pytest.raises(AttributeError, match="Sequential has no attribute `7`"):
+        model.get_submodule("body.7")
