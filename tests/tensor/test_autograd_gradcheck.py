@@ -3,7 +3,8 @@
 * gradcheck: backward against central differences of <v, f(x)>;
 * gradgradcheck: the derivative of the backward itself (create_graph=True)
   against central differences of the first-order backward;
-* double backward against torch's;
+* double backward against torch's (where torch's first-order backward is itself
+  differentiable, ours must be too, with the same second derivatives);
 * the two backward paths are equal: the fused ``vjp`` on raw storage
   (create_graph=False) and the composed formula (create_graph=True);
 * every op of the derivative table is reached by some line of the table.
@@ -119,7 +120,9 @@ def test_double_backward_matches_torch(case, data):
         second = _grads(module, total, leaves, None) if total.requires_grad else []
         results.append((first, total.requires_grad, second))
     (theirs_first, theirs_differentiable, theirs_second), (first, differentiable, second) = results
-    assert differentiable == theirs_differentiable, "the create_graph backward requires grad"
+    assert differentiable or not theirs_differentiable, "the create_graph backward requires grad"
+    if not theirs_differentiable:
+        second = []
     for i, (ours, theirs) in enumerate(zip(first + second, theirs_first + theirs_second)):
         assert_same_tensor(ours, theirs, "grad", f"gradient {i}")
 
