@@ -1265,3 +1265,321 @@ class Unbind(Op):
         like = next(g for g in grads if g is not None)
         filled = [zeros_like(like) if g is None else g for g in grads]
         return stack(filled, ctx.dim), None
+
+
+# -------------------------------------------------------- more reductions
+# ``dims`` is a sorted tuple of non-negative dims, or None for all of them.
+
+def _ties(a, out, dims, keepdim):
+    """1 where a equals its reduction result ``out`` (broadcast back), divided by the tie count."""
+    full = _expand_reduced(out, a.shape, dims, keepdim)
+    hits = (a == full).to(a.dtype)
+    count = hits.sum() if dims is None else hits.sum(dims, keepdim=True)
+    return hits / count
+
+
+class Amax(Op):
+    """out = max of a over dims;  da = grad split evenly among the elements equal to out."""
+
+    node_name = "AmaxBackward0"
+    n_inputs = 1
+    saves_output = True
+    reduce = "amax"
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.save_for_backward(a)
+        return getattr(ctx.backend, ctx.__class__._op.reduce)(a._data, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        spread = _expand_reduced(grad, a.shape, ctx.dims, ctx.keepdim)
+        return spread * _ties(a, ctx.saved_output, ctx.dims, ctx.keepdim), None, None
+
+
+class Amin(Amax):
+    """out = min of a over dims;  da = grad split evenly among the elements equal to out."""
+
+    node_name = "AminBackward0"
+    reduce = "amin"
+
+
+class MaxAll(Amax):
+    """out = max(a) (no dim, a 0-d value);  da = grad split evenly among the maxima."""
+
+    node_name = "MaxBackward1"
+
+
+class MinAll(Amin):
+    """out = min(a) (no dim, a 0-d value);  da = grad split evenly among the minima."""
+
+    node_name = "MinBackward1"
+
+
+class MaxDim(Op):
+    """(values, indices) = max of a along dim;  da = grad put at indices along dim."""
+
+    node_name = "MaxBackward0"
+    n_inputs = 1
+    reduce = "amax"
+    arg = "argmax"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        op = ctx.__class__._op
+        backend = ctx.backend
+        indices = getattr(backend, op.arg)(a._data, dim, True)
+        values = backend.take_along_axis(a._data, indices, dim)
+        ctx.shape, ctx.dim, ctx.indices = a.shape, dim, indices
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        ctx.keepdim = keepdim
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad, grad_indices=None):
+        if not ctx.keepdim:
+            grad = grad.unsqueeze(ctx.dim)
+        return ScatterAdd.apply(grad, ctx.shape, ctx.indices, ctx.dim), None, None
+
+
+class MinDim(MaxDim):
+    """(values, indices) = min of a along dim;  da = grad put at indices along dim."""
+
+    node_name = "MinBackward0"
+    arg = "argmin"
+
+
+class Sort(Op):
+    """(values, indices) = a sorted along dim;  da = grad put back at indices."""
+
+    node_name = "SortBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dim, descending):
+        backend = ctx.backend
+        indices = backend.argsort(a._data, dim, descending)
+        ctx.shape, ctx.dim, ctx.indices, ctx.keepdim = a.shape, dim, indices, True
+        return backend.take_along_axis(a._data, indices, dim), indices
+
+    backward = MaxDim.backward
+
+
+class Gather(Op):
+    """out = a gathered along dim at index (out[i][j] = a[i][index[i][j]] for dim 1);
+    da = zeros with grad added at index (repeats add up)."""
+
+    node_name = "GatherBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dim, indices):
+        ctx.shape, ctx.dim, ctx.indices = a.shape, dim, indices
+        return ctx.backend.gather(a._data, indices, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ScatterAdd.apply(grad, ctx.shape, ctx.indices, ctx.dim), None, None
+
+
+class ScatterAdd(Op):
+    """out = zeros(shape) with g added at indices along dim (the backward of gather, max, sort);
+    dg = grad gathered at indices."""
+
+    node_name = "ScatterAddBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, g, shape, indices, dim):
+        ctx.indices, ctx.dim = indices, dim
+        return ctx.backend.scatter_add_zeros(shape, g.dtype, indices, g._data, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Gather.apply(grad, ctx.dim, ctx.indices), None, None, None
+
+
+class Var(Op):
+    """out = sum((a - mean)^2) / (n - correction) over dims;  da = grad * 2 (a - mean) / (n - correction)."""
+
+    node_name = "VarBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim):
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        ctx.save_for_backward(a)
+        return ctx.backend.var(a._data, dims, correction, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return _var_grad(ctx, a, _expand_reduced(grad, a.shape, ctx.dims, ctx.keepdim)), None, None, None
+
+
+def _var_grad(ctx, a, spread):
+    dims = ctx.dims if ctx.dims is not None else tuple(range(a.ndim))
+    count = 1
+    for d in dims:
+        count *= a.shape[d]
+    centred = a - a.mean(dims, keepdim=True) if dims else a - a
+    return spread * centred * 2 / float(count - ctx.correction)
+
+
+class Std(Var):
+    """out = sqrt(var(a));  da = grad * (a - mean) / ((n - correction) * out), 0 where out = 0."""
+
+    node_name = "StdBackward0"
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim):
+        return ctx.backend.sqrt(Var.forward(ctx, a, dims, correction, keepdim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        out = _expand_reduced(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
+        spread = _expand_reduced(grad, a.shape, ctx.dims, ctx.keepdim)
+        scaled = where(out == 0, zeros_like(out), spread / where(out == 0, ones_like(out), 2 * out))
+        return _var_grad(ctx, a, scaled), None, None, None
+
+
+class Norm(Op):
+    """out = (sum |a|^p)^(1/p) over dims;  da = grad * sign(a) |a|^(p-1) / out^(p-1), 0 where out = 0;
+    p = inf: grad split evenly among the largest |a|, times sign(a);  p = 0 (a count): no gradient."""
+
+    node_name = "LinalgVectorNormBackward0"
+    n_inputs = 1
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, p, dims, keepdim):
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        ctx.save_for_backward(a)
+        return ctx.backend.norm(a._data, p, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        import math
+
+        (a,) = ctx.saved_tensors
+        p = ctx.p
+        spread = _expand_reduced(grad, a.shape, ctx.dims, ctx.keepdim)
+        out = ctx.saved_output
+        if p == 0:
+            return None, None, None, None
+        if p == 1:
+            return spread * a.sign(), None, None, None
+        if math.isinf(p):
+            return spread * a.sign() * _ties(a.abs(), out, ctx.dims, ctx.keepdim), None, None, None
+        full = _expand_reduced(out, a.shape, ctx.dims, ctx.keepdim)
+        safe = where(full == 0, ones_like(full), full)
+        if p == 2:
+            scale = a / safe
+        else:
+            scale = a * a.abs() ** (p - 2) / safe ** (p - 1)
+        return spread * where(full == 0, zeros_like(full), scale), None, None, None
+
+
+class Prod(Op):
+    """out = prod(a) over dim;  da = grad * (product of the other elements), exact with zeros."""
+
+    node_name = "ProdBackward0"
+    n_inputs = 1
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim, dtype):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.save_for_backward(a)
+        return ctx.backend.prod(a._data, dims, keepdim, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        dims, keepdim = ctx.dims, ctx.keepdim
+        zero = a == 0
+        a_or_one = where(zero, ones_like(a), a)
+        if dims is None:
+            zero_count, product_of_rest = zero.sum(), a_or_one.prod()
+        else:
+            zero_count = zero.sum(dims, keepdim=True)
+            product_of_rest = a_or_one.prod(dims[0], keepdim=True)
+        out = _expand_reduced(ctx.saved_output, a.shape, dims, keepdim)
+        others_at_zero = product_of_rest * (zero_count == 1).to(a.dtype)
+        others = where(zero, others_at_zero.expand(a.shape), out / a_or_one)
+        return _expand_reduced(grad, a.shape, dims, keepdim) * others, None, None, None
+
+
+class ProdDim(Prod):
+    node_name = "ProdBackward1"
+
+
+class Logsumexp(Op):
+    """out = log(sum(exp(a))) over dims (stabilised);  da = grad * exp(a - out)."""
+
+    node_name = "LogsumexpBackward0"
+    n_inputs = 1
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.save_for_backward(a)
+        return ctx.backend.logsumexp(_float_data(ctx, a), dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        out = _expand_reduced(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
+        return _expand_reduced(grad, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
+
+
+class Floor(Round):
+    """out = floor(a);  da = 0."""
+
+    node_name = "FloorBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.floor(a._data)
+
+
+class Ceil(Round):
+    """out = ceil(a);  da = 0."""
+
+    node_name = "CeilBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.ceil(a._data)
+
+
+class Trunc(Round):
+    """out = trunc(a) (towards zero);  da = 0."""
+
+    node_name = "TruncBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.trunc(a._data)
+
+
+class MaskedFill(Op):
+    """out = value where mask, else a;  da = grad where not mask,  dvalue = sum(grad where mask)."""
+
+    node_name = "MaskedFillBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.mask = mask
+        return ctx.backend.where(mask._data, data(value), a._data, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return where(ctx.mask, zeros_like(grad), grad), None, None

@@ -10,6 +10,7 @@ the bottom of this module.
 from __future__ import annotations
 
 import builtins
+import collections
 import math
 from collections.abc import Sequence
 
@@ -124,7 +125,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if dtype is None:
-        is_float = any(isinstance(v, float) for v in (start, end, step))
+        is_float = builtins.any(isinstance(v, builtins.float) for v in (start, end, step))
         dtype = D.get_default_dtype() if is_float else D.int64
     backend = backend_for(as_device(device))
     return _created(backend.arange(start, end, step, dtype), backend, requires_grad)
@@ -384,7 +385,9 @@ def minimum(input, other) -> Tensor:
 
 
 def where(condition, input=None, other=None):
-    """Elementwise ``condition ? input : other`` (with broadcasting)."""
+    """Elementwise ``condition ? input : other`` (broadcasting); alone, nonzero(condition, as_tuple=True)."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
     like = condition
     if isinstance(input, Tensor):
         like = input
@@ -449,6 +452,249 @@ def sum_to_size(input, *size) -> Tensor:
     )
     out = sum(input, dims, keepdim=True) if dims else input
     return out.reshape(shape) if lead else out
+
+
+# ------------------------------------------------------- more reductions
+
+class _ReturnTypes:
+    """torch.return_types: (values, indices) namedtuples of max, min and sort."""
+
+    max = collections.namedtuple("max", ["values", "indices"])
+    min = collections.namedtuple("min", ["values", "indices"])
+    sort = collections.namedtuple("sort", ["values", "indices"])
+
+
+return_types = _ReturnTypes
+
+
+def _reduce_all_or_dims(input, dim):
+    """None for all dims (dim None or ()), else the normalised dims."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None
+    return _dims(input, dim)
+
+
+def _min_max(name, all_op, dim_op, maximum_fn):
+    def reduce(input, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return maximum_fn(input, dim)
+        if dim is None:
+            if input.numel() == 0:
+                raise RuntimeError(
+                    f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument."
+                )
+            return all_op.apply(input, None, False)
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+        if not isinstance(keepdim, bool):
+            raise TypeError(
+                f"{name}(): argument 'keepdim' (position 2) must be bool, not {type(keepdim).__name__}"
+            )
+        d = _normalize_dim(dim, input.ndim)
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        values, indices = dim_op.apply(input, d if input.ndim else None, keepdim)
+        return getattr(return_types, name)(values, indices)
+
+    reduce.__name__ = name
+    reduce.__doc__ = (
+        f"The {name}imum: over all elements (a 0-d tensor; the gradient splits evenly among ties), "
+        f"or along ``dim`` as ``(values, indices)`` (the gradient goes to the index); with a tensor, "
+        f"the elementwise {name}imum."
+    )
+    return reduce
+
+
+max = _min_max("max", F.MaxAll, F.MaxDim, maximum)
+min = _min_max("min", F.MinAll, F.MinDim, minimum)
+
+
+def amax(input, dim=(), keepdim=False) -> Tensor:
+    """The maximum over ``dim`` (all dims by default); the gradient splits evenly among ties."""
+    dims = _reduce_all_or_dims(input, dim)
+    return F.Amax.apply(input, dims, keepdim)
+
+
+def amin(input, dim=(), keepdim=False) -> Tensor:
+    """The minimum over ``dim`` (all dims by default); the gradient splits evenly among ties."""
+    dims = _reduce_all_or_dims(input, dim)
+    return F.Amin.apply(input, dims, keepdim)
+
+
+def _arg_reduce(name):
+    def arg_reduce(input, dim=None, keepdim=False) -> Tensor:
+        backend = input._backend
+        if dim is None:
+            if input.numel() == 0:
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            out = getattr(backend, name)(backend.reshape(input._data, (-1,)), 0, False)
+            if keepdim:
+                out = backend.reshape(out, (1,) * input.ndim)
+        else:
+            d = _normalize_dim(dim, input.ndim)
+            if input.ndim == 0:
+                out = backend.full((), 0, D.int64)
+            else:
+                if input.shape[d] == 0:
+                    raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+                out = getattr(backend, name)(input._data, d, keepdim)
+        return Tensor._make(out, backend, False, None, 0, None)
+
+    arg_reduce.__name__ = name
+    arg_reduce.__doc__ = f"Index of the {name[3:]}imum (in the flattened tensor when dim is None); int64."
+    return arg_reduce
+
+
+argmax = _arg_reduce("argmax")
+argmin = _arg_reduce("argmin")
+
+
+def _correction(name, unbiased, correction) -> builtins.float:
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both 'unbiased' "
+                        "and 'correction'")
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _var_args(input, name, dim, unbiased, correction):
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return _reduce_all_or_dims(input, dim), _correction(name, unbiased, correction)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """sum((x - mean)^2) / (n - correction) over ``dim``; correction 1 (unbiased) by default."""
+    dims, corr = _var_args(input, "var", dim, unbiased, correction)
+    return F.Var.apply(input, dims, corr, keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """sqrt(var(x)) over ``dim``."""
+    dims, corr = _var_args(input, "std", dim, unbiased, correction)
+    return F.Std.apply(input, dims, corr, keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    """The vector p-norm over ``dim`` (all dims by default): p = 2 ('fro'), 1, inf, -inf, 0 or any number."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {dtype_name(input.dtype)}")
+    if p is None or p == "fro":
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:
+            listed = " ".join(str(d) for d in dim)
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {listed}")
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm(): unsupported norm type {p!r} for vectors")
+    return F.Norm.apply(input, builtins.float(p), _reduce_all_or_dims(input, dim), keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """The product over all elements or along one ``dim``; ints and bools multiply as int64."""
+    if dtype is None and not input.dtype.is_floating_point:
+        dtype = D.int64
+    if dim is None:
+        return F.Prod.apply(input, None, False, dtype)
+    if not isinstance(dim, int):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    return F.ProdDim.apply(input, (_normalize_dim(dim, input.ndim),) if input.ndim else None, keepdim, dtype)
+
+
+def logsumexp(input, dim, keepdim=False) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, computed stably (integers give floats)."""
+    dims = _dims(input, dim)
+    if not dims and input.ndim:
+        dims = tuple(range(input.ndim))
+    return F.Logsumexp.apply(input, dims if input.ndim else None, keepdim)
+
+
+def _bool_reduce(name):
+    def bool_reduce(input, dim=None, keepdim=False) -> Tensor:
+        dims = _reduce_all_or_dims(input, dim)
+        backend = input._backend
+        out = getattr(backend, name)(input._data, dims, keepdim if dims is not None else False)
+        return Tensor._make(out, backend, False, None, 0, None)
+
+    bool_reduce.__name__ = name
+    bool_reduce.__doc__ = f"Whether {name} elements (over ``dim``) are nonzero; a bool tensor, no grad."
+    return bool_reduce
+
+
+all = _bool_reduce("all")
+any = _bool_reduce("any")
+floor = _unary(F.Floor, "floor")
+ceil = _unary(F.Ceil, "ceil")
+trunc = _unary(F.Trunc, "trunc")
+fix = trunc
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the nonzero elements: an (n, ndim) int64 tensor, or one index tensor per dim."""
+    backend = input._backend
+    if input.ndim == 0:
+        count = 1 if input.item() else 0
+        return (zeros(count, dtype=D.int64),) if as_tuple else zeros(count, 0, dtype=D.int64)
+    positions = [backend.cast(p, D.int64) for p in backend.nonzero(input._data)]
+    if as_tuple:
+        return tuple(Tensor._make(p, backend, False, None, 0, None) for p in positions)
+    return Tensor._make(backend.stack(positions, 1), backend, False, None, 0, None)
+
+
+def sort(input, dim=-1, descending=False, stable=False) -> tuple:
+    """(values, indices) sorted along ``dim`` (ties keep their order); the gradient goes back to its place."""
+    if input.ndim == 0:
+        return return_types.sort(input.clone(), zeros((), dtype=D.int64))
+    values, indices = F.Sort.apply(input, _normalize_dim(dim, input.ndim), descending)
+    return return_types.sort(values, indices)
+
+
+def argsort(input, dim=-1, descending=False, stable=False) -> Tensor:
+    """The indices that sort ``input`` along ``dim``."""
+    return sort(input, dim, descending, stable).indices
+
+
+def masked_fill(input, mask, value) -> Tensor:
+    """``value`` where ``mask`` is True, else input (mask broadcasts to input's shape)."""
+    if mask.dtype is not D.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_type_word(mask.dtype)}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                               f"with {value.ndim} dimension(s).")
+        return where(mask, value.to(input.dtype), input)
+    _broadcast_shape(tuple(input.shape), tuple(mask.shape))
+    return F.MaskedFill.apply(input, expand(mask, input.shape) if mask.shape != input.shape else mask, value)
+
+
+def masked_fill_(self, mask, value):
+    return _inplace(self, lambda s: masked_fill(s, mask, value))
+
+
+def gather(input, dim, index) -> Tensor:
+    """out[i][j] = input[i][index[i][j]] along ``dim`` (for dim 1); an integer index of input's ndim."""
+    if index.dtype not in (D.int64, D.int32):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    d = _normalize_dim(dim, input.ndim)
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for k, (n, m) in enumerate(zip(index.shape, input.shape)):
+        if k != d and n > m:
+            raise RuntimeError(
+                f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
+                f"larger than self {list(input.shape)} apart from dimension {d}"
+            )
+    bad = input._backend.out_of_range(index._data, input.shape[d] if input.ndim else 1, False)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {input.shape[d]}")
+    return F.Gather.apply(input, d, input._backend.cast(index._data, D.int64))
 
 
 # ---------------------------------------------------------------------- matmul
@@ -1121,7 +1367,7 @@ def _inplace(self: Tensor, compute, *args) -> Tensor:
     involves_grad = grad_on and (
         self._requires_grad
         or (base is not None and base._requires_grad)
-        or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        or builtins.any(isinstance(a, Tensor) and a._requires_grad for a in args)
     )
     backend = self._backend
     if not involves_grad:
@@ -1299,7 +1545,11 @@ _METHODS = {
     "sigmoid": sigmoid, "relu": relu, "sqrt": sqrt, "rsqrt": rsqrt, "abs": abs, "sign": sign,
     "round": round, "clamp": clamp, "clip": clamp, "maximum": maximum, "minimum": minimum,
     "logical_not": logical_not,
-    "sum": sum, "mean": mean, "sum_to_size": _size_method(sum_to_size),
+    "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+    "argmax": argmax, "argmin": argmin, "var": var, "std": std, "norm": norm, "prod": prod,
+    "logsumexp": logsumexp, "all": all, "any": any, "floor": floor, "ceil": ceil, "trunc": trunc,
+    "fix": trunc, "nonzero": nonzero, "sort": sort, "argsort": argsort, "masked_fill": masked_fill,
+    "masked_fill_": masked_fill_, "gather": gather, "sum_to_size": _size_method(sum_to_size),
     "matmul": matmul, "mm": mm, "bmm": bmm, "softmax": softmax, "log_softmax": log_softmax,
     "reshape": _size_method(reshape), "view": _size_method(view), "view_as": view_as,
     "reshape_as": reshape_as, "flatten": flatten, "expand": _size_method(expand),

@@ -575,7 +575,26 @@ def norm(x, ord, axis, keepdims=False):
     return _arr(out).astype(x.dtype, copy=False)
 
 
-def out_of_range(indices, size):
-    """The first index outside [-size, size), or None when all are in range."""
-    bad = (indices < -size) | (indices >= size)
+def out_of_range(indices, size, allow_negative: bool = True):
+    """The first index outside [-size, size) (or [0, size)), or None when all are in range."""
+    bad = (indices < (-size if allow_negative else 0)) | (indices >= size)
     return int(indices[bad][0]) if bad.any() else None
+
+
+def scatter_add_zeros(shape, dtype, indices, values, axis):
+    """zeros(shape) with ``values`` added at ``indices`` along ``axis`` (repeats add up).
+
+    ``indices`` may be smaller than ``shape`` in the other axes (torch's gather/scatter rule).
+    """
+    out = np.zeros(shape, dtype=native_dtype(dtype))
+    grid = list(np.indices(indices.shape, sparse=True))
+    grid[axis] = indices
+    np.add.at(out, tuple(grid), values)
+    return out
+
+
+def gather(x, indices, axis):
+    """out[i][j][k] = x[i][indices[i][j][k]][k] (for axis 1), as torch.gather."""
+    grid = list(np.indices(indices.shape, sparse=True))
+    grid[axis] = indices
+    return _arr(x[tuple(grid)])
