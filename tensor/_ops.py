@@ -1052,11 +1052,10 @@ def _basic_index(input, index, for_setitem: bool):
     )
     if specified > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    out, dim, original_dim, advanced = input, 0, 0, []
-    for item in items:
+    out, dim, advanced = input, 0, []
+    for position, item in enumerate(items):
         if item is Ellipsis:
             dim += ndim - specified
-            original_dim += ndim - specified
         elif item is None:
             out = unsqueeze(out, dim)
             dim += 1
@@ -1068,10 +1067,9 @@ def _basic_index(input, index, for_setitem: bool):
             size = out.shape[dim]
             if not -size <= item < size:
                 raise IndexError(
-                    f"index {item} is out of bounds for dimension {original_dim} with size {size}"
+                    f"index {item} is out of bounds for dimension {position} with size {size}"
                 )
             out = F.Select.apply(out, dim, item + size if item < 0 else item)
-            original_dim += 1
         elif isinstance(item, slice):
             size = out.shape[dim]
             step = 1 if item.step is None else item.step
@@ -1085,12 +1083,9 @@ def _basic_index(input, index, for_setitem: bool):
             if not (skip_full_slices and whole):
                 out = F.Slice.apply(out, dim, start, stop, step)
             dim += 1
-            original_dim += 1
         else:
             advanced.append((dim, item))
-            span = item.ndim if _is_mask(item) else 1
-            dim += span
-            original_dim += span
+            dim += item.ndim if _is_mask(item) else 1
     if out is input and not advanced and not for_setitem:
         out = F.Alias.apply(input)
     return out, advanced

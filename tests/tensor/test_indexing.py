@@ -180,7 +180,8 @@ def test_setitem_and_in_place_on_views_match_torch(code):
 
 
 GETITEM_ERRORS = [
-    "x[3]", "x[-4]", "x[0, 5]", "x[0, 0, 0]", "x[::-1]", "x[:, ::0]", "x[[3]]", "x[:, [1, 7]]",
+    "x[3]", "x[-4]", "x[0, 5]", "x[None, 0, 7]", "x[..., None, 4]", "x[0, ..., 2]",
+    "x[0, 0, 0]", "x[::-1]", "x[:, ::0]", "x[[3]]", "x[:, [1, 7]]",
     "x[[0, 1], [0, 1, 0]]", "x[m.tensor([0.])]", "x[m.tensor([True, False])]",
     "x[m.zeros(3, 3, dtype=m.bool)]", "x[1.5]", "x['a']",
 ]
