@@ -33,10 +33,11 @@ from ._dtypes import (
 from ._dtypes import (
     bool_ as bool,  # noqa: A001 - torch.bool
 )
-from ._ops import *  # noqa: F403
 from ._interop import from_dlpack
 from ._numerical import check_gradients, numerical_gradient
+from ._ops import *  # noqa: F403
 from ._tensor import Size, Tensor
+from ._viz import draw_dot, to_dot
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -44,7 +45,6 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
-from ._viz import draw_dot, to_dot
 from .backends import device, get_default_device, set_default_device
 
 float = float32  # noqa: A001
@@ -53,3 +53,6 @@ half = float16
 long = int64
 int = int32  # noqa: A001
 short = int16
+
+from . import nn, optim  # noqa: E402  (they build on everything above)
+from .serialization import load, save  # noqa: E402

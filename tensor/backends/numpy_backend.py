@@ -211,8 +211,11 @@ def all_finite(x) -> bool:
 
 # ----------------------------------------------------------- elementwise
 
-def _binary(ufunc):
+def _binary(ufunc, quiet=False):
     def op(a, b, dtype=None):
+        if quiet:
+            with np.errstate(all="ignore"):
+                return _arr(ufunc(a, b) if dtype is None else ufunc(a, b, dtype=_TO_NATIVE[dtype]))
         if dtype is None:
             return _arr(ufunc(a, b))
         return _arr(ufunc(a, b, dtype=_TO_NATIVE[dtype]))
@@ -225,8 +228,9 @@ def _binary(ufunc):
 add = _binary(np.add)
 sub = _binary(np.subtract)
 mul = _binary(np.multiply)
-div = _binary(np.true_divide)
-pow = _binary(np.power)
+# nan and inf are results, not warnings, as in torch
+div = _binary(np.true_divide, quiet=True)
+pow = _binary(np.power, quiet=True)
 maximum = _binary(np.maximum)
 minimum = _binary(np.minimum)
 bitwise_and = _binary(np.bitwise_and)
@@ -254,8 +258,11 @@ gt = _compare(np.greater)
 ge = _compare(np.greater_equal)
 
 
-def _unary(ufunc):
+def _unary(ufunc, quiet=False):
     def op(x):
+        if quiet:
+            with np.errstate(all="ignore"):
+                return _arr(ufunc(x))
         return _arr(ufunc(x))
 
     op.__name__ = ufunc.__name__
@@ -264,12 +271,12 @@ def _unary(ufunc):
 
 neg = _unary(np.negative)
 exp = _unary(np.exp)
-log = _unary(np.log)
+log = _unary(np.log, quiet=True)
 sin = _unary(np.sin)
 cos = _unary(np.cos)
-tan = _unary(np.tan)
+tan = _unary(np.tan, quiet=True)
 tanh = _unary(np.tanh)
-sqrt = _unary(np.sqrt)
+sqrt = _unary(np.sqrt, quiet=True)
 abs = _unary(np.abs)
 sign = _unary(np.sign)
 round = _unary(np.rint)
@@ -278,7 +285,8 @@ bitwise_not = _unary(np.invert)
 
 
 def rsqrt(x):
-    return _arr(1 / np.sqrt(x))
+    with np.errstate(all="ignore"):
+        return _arr(1 / np.sqrt(x))
 
 
 def sigmoid(x):
@@ -325,8 +333,12 @@ def sigmoid_backward(grad, out):
 
 
 def relu_backward(grad, out):
-    """grad where out > 0, else 0."""
-    return _arr(np.where(out > 0, grad, 0).astype(grad.dtype, copy=False))
+    """grad where out > 0, else 0 (0 even where grad is nan or inf, as torch's threshold_backward)."""
+    positive = out > 0
+    result = np.multiply(grad, positive)
+    if not np.isfinite(grad).all():
+        result[~positive] = 0
+    return _arr(result)
 
 
 def softmax_backward(grad, out, axis):
