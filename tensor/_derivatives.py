@@ -690,8 +690,16 @@ class Mv(Matmul):
     node_name = "MvBackward0"
 
 
-class Dot(Matmul):
+class Dot(Mm):
+    """out = a . b for vectors;  da = grad * b,  db = grad * a."""
+
     node_name = "DotBackward0"
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (grad * b if needs[0] else None), (grad * a if needs[1] else None)
 
 
 # ------------------------------------------------------------ softmax family

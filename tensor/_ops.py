@@ -190,8 +190,15 @@ def numel(t: Tensor) -> int:
 # ------------------------------------------------------------------ arithmetic
 
 def _as_operand(x, like: Tensor):
-    """Python numbers stay numbers; other array-likes become tensors on ``like``'s device."""
-    if isinstance(x, (Tensor, int, float, bool)):
+    """Python numbers stay numbers; other array-likes become tensors on ``like``'s device.
+
+    Tensors of another shape must broadcast with ``like`` (torch's error otherwise).
+    """
+    if isinstance(x, Tensor):
+        if x.shape != like.shape:
+            _broadcast_shape(tuple(like.shape), tuple(x.shape))
+        return x
+    if isinstance(x, (int, float, bool)):
         return x
     if isinstance(x, complex):
         raise TypeError("complex numbers are not supported")
@@ -206,22 +213,32 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
-    """input - alpha * other."""
+    """input - alpha * other (not for bool operands, as in torch)."""
+    _check_not_bool_sub(input, other)
     if not isinstance(input, Tensor):
         return F.Rsub.apply(other, input) if alpha == 1 else F.Rsub.apply(other * alpha, input)
-    _check_not_bool_sub(input, other)
     return F.Sub.apply(input, _as_operand(other, input), alpha)
 
 
 def _check_not_bool_sub(a, b):
-    if a.dtype is D.bool_ and (isinstance(b, bool) or (isinstance(b, Tensor) and b.dtype is D.bool_)):
+    def is_bool(x):
+        return isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is D.bool_)
+
+    if is_bool(a) and is_bool(b):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
             "`logical_xor()` operator instead."
         )
+    if is_bool(a) or is_bool(b):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 def rsub(input, other) -> Tensor:
+    """other - input (``number - tensor``)."""
+    _check_not_bool_sub(input, other)
     return F.Rsub.apply(input, other)
 
 
@@ -261,7 +278,7 @@ def pow(input, exponent) -> Tensor:
     if not isinstance(input, Tensor):
         return F.RPow.apply(input, exponent)
     if isinstance(exponent, Tensor):
-        return F.PowTensor.apply(input, exponent)
+        return F.PowTensor.apply(input, _as_operand(exponent, input))
     return F.Pow.apply(input, exponent)
 
 
@@ -377,11 +394,11 @@ clip = clamp
 
 
 def maximum(input, other) -> Tensor:
-    return F.Maximum.apply(input, other)
+    return F.Maximum.apply(input, _as_operand(other, input))
 
 
 def minimum(input, other) -> Tensor:
-    return F.Minimum.apply(input, other)
+    return F.Minimum.apply(input, _as_operand(other, input))
 
 
 def where(condition, input=None, other=None):
