@@ -25,8 +25,11 @@ _state = grad_mode.state
 class Tensor:
     """An n-dimensional array with PyTorch's autograd semantics.
 
-    ``Tensor(data, requires_grad=False)`` builds a tensor from nested lists,
-    numbers or a numpy array (dtype inferred as ``tensor.tensor`` does).
+    ``Tensor(data, requires_grad=False)`` is torch's legacy constructor:
+    Python data becomes the default float dtype (``Tensor([1, 2])`` is
+    float32, as in torch). One deliberate difference serves numpy-style
+    autograd labs: a floating numpy array keeps its dtype, so float64 lab data
+    stays float64 and numerical gradient checks keep their precision.
     """
 
     __slots__ = (
@@ -46,6 +49,8 @@ class Tensor:
             storage = backend.copy(data._data) if dtype is None else backend.astype(data._data, dtype)
         else:
             storage = backend.from_data(data, dtype)
+            if dtype is None and not backend.dtype_of(storage).is_floating_point:
+                storage = backend.astype(storage, D.get_default_dtype())
         _init(self, storage, backend, False, None, 0, None)
         if requires_grad:
             self.requires_grad_(True)

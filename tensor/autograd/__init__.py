@@ -71,8 +71,8 @@ def _seed(outputs, grad_outputs, create_graph):
                              out._backend, False, None, 0, None)
         elif tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
-                f"has a shape of {out.shape}."
+                f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(g.shape)}) "
+                f"and output[{i}] has a shape of torch.Size({list(out.shape)})."
             )
         roots.append(out._gradient_edge())
         grads.append(g if create_graph else g._data)
