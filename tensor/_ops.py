@@ -1369,6 +1369,8 @@ def _inplace(self: Tensor, compute, *args) -> Tensor:
     """
     grad_on = _state.grad_enabled
     base = self._base
+    if base is not None and self._view_version != self._version_counter[0]:
+        self._refresh_view()
     if grad_on:
         if self._requires_grad and self._grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -1411,6 +1413,7 @@ def _inplace(self: Tensor, compute, *args) -> Tensor:
     _take_place(base, rebased)
     with grad_mode.enable_grad():
         _take_place(self, F.replay_view(base, self._view_chain))
+    self._view_version = self._version_counter[0]
     return self
 
 

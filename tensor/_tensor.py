@@ -34,7 +34,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
-        "_version_counter", "_base", "_view_chain", "_hooks", "_retains_grad",
+        "_version_counter", "_base", "_view_chain", "_view_version", "_hooks", "_retains_grad",
         "_accumulator", "__weakref__", "__dict__",
     )
     # Let numpy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor).
@@ -113,10 +113,14 @@ class Tensor:
     @property
     def grad_fn(self):
         """The node that made this tensor (None for leaves)."""
+        if self._base is not None and self._view_version != self._version_counter[0]:
+            self._refresh_view()
         return self._grad_fn
 
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None and self._view_version != self._version_counter[0]:
+            self._refresh_view()
         return self._requires_grad
 
     @requires_grad.setter
@@ -126,7 +130,7 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors not made by a recorded op (their grads go to ``.grad``)."""
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def retains_grad(self) -> bool:
@@ -277,8 +281,29 @@ class Tensor:
         return (_rebuild, (self.detach().cpu().numpy().copy(), self._requires_grad))
 
     # --------------------------------------------------------------- autograd
+    def _refresh_view(self) -> None:
+        """Re-derive a view's place in the graph after its storage changed in place.
+
+        When the base (or another view of it) was modified in place, the
+        base's history now ends in CopySlices; this view's old grad_fn no
+        longer describes it. As torch does, replay the view ops on the base.
+        """
+        self._view_version = self._version_counter[0]
+        base = self._base
+        if self._view_chain is None or not base._requires_grad:
+            return
+        from ._derivatives import replay_view
+
+        with grad_mode.enable_grad():
+            fresh = replay_view(base, self._view_chain)
+        self._grad_fn = fresh._grad_fn
+        self._output_nr = fresh._output_nr
+        self._requires_grad = fresh._requires_grad
+
     def _gradient_edge(self):
         """(node, output_nr) where this tensor's gradient enters the graph."""
+        if self._base is not None and self._view_version != self._version_counter[0]:
+            self._refresh_view()
         if self._grad_fn is not None:
             return self._grad_fn, self._output_nr
         accumulator = self._accumulator() if self._accumulator is not None else None
@@ -426,6 +451,7 @@ def _init(t, data, backend, requires_grad, grad_fn, output_nr, version_counter):
     t._version_counter = [0] if version_counter is None else version_counter
     t._base = None
     t._view_chain = None
+    t._view_version = 0
     t._hooks = None
     t._retains_grad = False
     t._accumulator = None

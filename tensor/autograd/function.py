@@ -122,6 +122,8 @@ class Op:
             if isinstance(a, Tensor):
                 if backend is None:
                     backend = a._backend
+                if a._base is not None and a._view_version != a._version_counter[0]:
+                    a._refresh_view()
                 if a._requires_grad:
                     requires_grad = True
         ctx = cls._node_class()
@@ -188,8 +190,9 @@ def _make_view(data, backend, requires_grad, grad_fn, source, op, extra):
     out = Tensor._make(data, backend, requires_grad, grad_fn, 0, source._version_counter)
     base = source._base if source._base is not None else source
     out._base = base
+    out._view_version = source._version_counter[0]
     chain = source._view_chain if source._base is not None else ()
-    out._view_chain = chain + ((op, extra),) if op is not None else None
+    out._view_chain = chain + ((op, extra),) if op is not None and chain is not None else None
     return out
 
 
