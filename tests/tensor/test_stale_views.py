@@ -41,7 +41,7 @@ def _view_of_untracked_base_joins_graph(lib):
 
 def _transposed_view_after_setitem(lib):
     a = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    b = a.exp()
+    b = a * 2
     t = b.t()
     b[1] = a[0] * 5
     (t * lib.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
@@ -56,4 +56,4 @@ def _transposed_view_after_setitem(lib):
 def test_stale_view_gradients_match_torch(scenario):
     ours = scenario(T)
     theirs = scenario(torch)
-    assert ours.tolist() == pytest.approx(theirs.tolist(), rel=1e-6)
+    assert ours.flatten().tolist() == pytest.approx(theirs.flatten().tolist(), rel=1e-6)
