@@ -30,10 +30,10 @@ def is_grad_enabled() -> bool:
 
 
 class _GradModeContext:
-    """Base: a context manager that is also a decorator, like torch's."""
+    """Base: a context manager that is also a decorator, like torch's.
 
-    def _enter_mode(self) -> bool:
-        raise NotImplementedError
+    Subclasses define ``_enter_mode()``, the grad mode inside the block.
+    """
 
     def __enter__(self):
         self._previous = state.grad_enabled
