@@ -68,24 +68,57 @@ def _arr(x):
 def from_data(data, dtype: D.dtype | None):
     """Storage from nested Python lists/numbers or an ndarray (copied).
 
-    With ``dtype=None`` the dtype is inferred as torch does: floats -> default
-    float, ints -> int64, bools -> bool, ndarrays keep theirs.
+    With ``dtype=None`` the dtype is inferred as torch does: Python floats ->
+    default float, ints -> int64, bools -> bool, ndarrays and numpy scalars
+    keep theirs; a sequence takes the promotion of its elements' dtypes.
     """
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):
         if dtype is None:
             dtype_of(data)
-            return data.copy()
-        return data.astype(native_dtype(dtype))
+            return np.array(data)
+        return np.array(data, dtype=native_dtype(dtype))
     if dtype is None:
         arr = np.array(data)
-        if arr.dtype.kind == "f":
-            arr = arr.astype(native_dtype(D.get_default_dtype()))
-        elif arr.dtype.kind in "iu":
-            arr = arr.astype(np.int64)
-        elif arr.dtype.kind not in "b":
+        if arr.dtype.kind not in "fiub":
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-        return arr
+        return arr.astype(native_dtype(_infer_dtype(data, arr.dtype)))
     return np.array(data, dtype=native_dtype(dtype))
+
+
+_PYTHON_SCALAR_DTYPES = {float: None, int: D.int64, bool: D.bool_}
+
+
+def _infer_dtype(data, array_dtype) -> D.dtype:
+    """torch's dtype for nested Python data: its elements' dtypes promoted together."""
+    element_types = set()
+    _collect_types(data, element_types)
+    if element_types <= _PYTHON_SCALAR_DTYPES.keys():
+        kind = array_dtype.kind
+        if kind == "f":
+            return D.get_default_dtype()
+        return D.int64 if kind in "iu" else D.bool_
+    result = None
+    for element_type in element_types:
+        if element_type in _PYTHON_SCALAR_DTYPES:
+            element_dtype = _PYTHON_SCALAR_DTYPES[element_type] or D.get_default_dtype()
+        else:
+            element_dtype = _FROM_NATIVE[np.dtype(element_type)]
+        result = element_dtype if result is None else D.promote_types(result, element_dtype)
+    return result
+
+
+def _collect_types(data, types: set) -> None:
+    """The types of the leaves of nested lists/tuples (ndarrays count by their scalar type)."""
+    if isinstance(data, (list, tuple)):
+        if data and isinstance(data[0], (list, tuple, np.ndarray)):
+            for item in data:
+                _collect_types(item, types)
+        else:
+            types.update(map(type, data))
+    elif isinstance(data, np.ndarray):
+        types.add(data.dtype.type)
+    else:
+        types.add(type(data))
 
 
 def wrap_numpy(array):
