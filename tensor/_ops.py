@@ -30,11 +30,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     backend = backend_for(as_device(device))
     if isinstance(data, Tensor):
         data = data.detach().cpu()._data
-    storage = backend.from_data(data, dtype)
-    t = Tensor._make(storage, backend, False, None, 0, None)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return _created(backend.from_data(data, dtype), backend, requires_grad)
 
 
 def _shape_arg(size) -> tuple:
@@ -49,8 +45,11 @@ def _shape_arg(size) -> tuple:
 
 
 def _created(storage, backend, requires_grad) -> Tensor:
+    """A new leaf; a factory's ``requires_grad=True`` has its own wording in torch."""
     t = Tensor._make(storage, backend, False, None, 0, None)
     if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
@@ -274,9 +273,20 @@ negative = neg
 
 
 def pow(input, exponent) -> Tensor:
-    """input ** exponent (either may be a number)."""
+    """input ** exponent (either may be a number).
+
+    Two bool operands: torch has no bool pow kernel (NotImplementedError), except
+    ``bool_tensor ** True`` (a copy) and ``bool_tensor ** False`` (ones).
+    """
     if not isinstance(input, Tensor):
+        if isinstance(input, bool) and exponent.dtype is D.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return F.RPow.apply(input, exponent)
+    if input.dtype is D.bool_:
+        if isinstance(exponent, Tensor) and exponent.dtype is D.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        if isinstance(exponent, bool):
+            return clone(input) if exponent else ones_like(input)
     if isinstance(exponent, Tensor):
         return F.PowTensor.apply(input, _as_operand(exponent, input))
     return F.Pow.apply(input, exponent)
