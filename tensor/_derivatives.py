@@ -409,12 +409,39 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.saved_output
-        return grad * (out > 0).to(grad.dtype)
+        return ThresholdBackward.apply(grad, ctx.saved_output)
 
     @staticmethod
     def vjp(ctx, grad):
         return (ctx.backend.relu_backward(grad, ctx.saved_output_data),)
+
+
+class ThresholdBackward(Op):
+    """relu's backward as an op of (grad, out): res = grad * (out > 0);
+    dgrad = ggrad * (out > 0),  dout = 0.
+
+    Recorded under ``create_graph=True`` so that the first derivative stays
+    connected to relu's output, as torch's ``threshold_backward``: its own
+    derivative is then 0 instead of "does not require grad".
+    """
+
+    node_name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(out)
+        return ctx.backend.relu_backward(grad._data, out._data)
+
+    @staticmethod
+    def backward(ctx, grad_grad):
+        (out,) = ctx.saved_tensors
+        return ThresholdBackward.apply(grad_grad, out), zeros_like(out)
+
+    @staticmethod
+    def vjp(ctx, grad_grad):
+        (out,) = ctx.saved_tensors
+        backend = ctx.backend
+        return backend.relu_backward(grad_grad, out._data), backend.full(out.shape, 0, out.dtype)
 
 
 class Sqrt(Op):

@@ -368,10 +368,10 @@ def sigmoid_backward(grad, out):
 def relu_backward(grad, out):
     """grad where out > 0, else 0 (0 even where grad is nan or inf, as torch's threshold_backward)."""
     positive = out > 0
-    result = np.multiply(grad, positive)
+    result = _arr(np.multiply(grad, positive))
     if not np.isfinite(grad).all():
         result[~positive] = 0
-    return _arr(result)
+    return result
 
 
 def softmax_backward(grad, out, axis):
