@@ -417,6 +417,17 @@ def argmin(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, correction=1, keepdims=False):
+    """sum((x - mean)^2) / (n - correction), computed as torch does on cpu.
+
+    A reduction to one value is two-pass (mean first), as torch's; otherwise
+    torch's Welford update gives exactly 0 for equal values, which matters to
+    std's gradient (0 where std is 0): shifting by each block's first value
+    does the same here, and makes equal values exactly zero before squaring.
+    """
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if x.size != 0 and x.size != math.prod(x.shape[d] for d in axes):
+        origin = x[tuple(slice(0, 1) if d in axes else slice(None) for d in range(x.ndim))]
+        x = x - origin
     return _arr(np.var(x, axis=axis, ddof=correction, keepdims=keepdims))
 
 
