@@ -717,6 +717,19 @@ class Mv(Matmul):
     node_name = "MvBackward0"
 
 
+class VecMat(Matmul):
+    """vector @ matrix: torch multiplies the vector lifted to a row (mm) and squeezes
+    the row away in place, so its node is the squeeze's."""
+
+    node_name = "SqueezeBackward4"
+
+
+class Bmm(Matmul):
+    """``bmm``: batched matrices of one batch size (``@`` on them is UnsafeViewBackward0)."""
+
+    node_name = "BmmBackward0"
+
+
 class Dot(Mm):
     """out = a . b for vectors;  da = grad * b,  db = grad * a."""
 
@@ -894,6 +907,13 @@ class View(Op):
         return grad.reshape(ctx.shape), None
 
 
+class ReshapeAlias(View):
+    """reshape of a non-contiguous tensor whose strides still allow a view
+    (torch's ``_reshape_alias``; a contiguous one is a plain view);  da = grad reshaped back."""
+
+    node_name = "ReshapeAliasBackward0"
+
+
 class ReshapeCopy(Op):
     """out = a copied into another shape (when no view is possible);  da = grad reshaped back."""
 
@@ -959,9 +979,21 @@ class TransposeMatrix(Permute):
 
 
 class Squeeze(View):
-    """out = a without the given size-1 dims;  da = grad reshaped back."""
+    """out = a without its size-1 dims (``squeeze()``);  da = grad reshaped back."""
+
+    node_name = "SqueezeBackward0"
+
+
+class SqueezeDim(Squeeze):
+    """``squeeze(dim)`` for one dim."""
 
     node_name = "SqueezeBackward1"
+
+
+class SqueezeDims(Squeeze):
+    """``squeeze(dims)`` for a tuple of dims."""
+
+    node_name = "SqueezeBackward2"
 
 
 class Unsqueeze(View):

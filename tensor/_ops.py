@@ -777,6 +777,8 @@ def matmul(input, other) -> Tensor:
     batch_a = a_shape[:-2] if a_dim > 2 else ()
     batch_b = b_shape[:-2] if b_dim > 2 else ()
     _broadcast_shape(batch_a, batch_b)
+    if a_dim == 1 and b_dim == 2:
+        return F.VecMat.apply(input, other)
     return F.Matmul.apply(input, other)
 
 
@@ -805,7 +807,11 @@ def bmm(input, mat2) -> Tensor:
             f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, "
             f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
         )
-    return matmul(input, mat2)
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(
+            f"expected scalar type {dtype_name(input.dtype)} but found {dtype_name(mat2.dtype)}"
+        )
+    return F.Bmm.apply(input, mat2)
 
 
 def _broadcast_shape(a, b) -> tuple:
@@ -878,8 +884,11 @@ def _infer_shape(shape, numel) -> tuple:
 def reshape(input, *shape) -> Tensor:
     """The same elements in a new shape: a view when strides allow, else a copy."""
     shape = _infer_shape(_size_arg(shape), input.numel())
-    if input._backend.reshape_view(input._data, shape) is not None:
+    backend = input._backend
+    if backend.is_contiguous(input._data):
         return F.View.apply(input, shape)
+    if backend.reshape_view(input._data, shape) is not None:
+        return F.ReshapeAlias.apply(input, shape)
     return F.ReshapeCopy.apply(input, shape)
 
 
@@ -1018,12 +1027,14 @@ def squeeze(input, dim=None) -> Tensor:
     """Remove size-1 dims (all, or only those in ``dim``) (a view)."""
     shape = input.shape
     if dim is None:
+        op = F.Squeeze
         dims = {i for i, s in enumerate(shape) if s == 1}
     else:
+        op = F.SqueezeDims if isinstance(dim, (tuple, list)) else F.SqueezeDim
         dims = set(_dims(input, dim) or ())
         dims = {d for d in dims if shape[d] == 1}
     new_shape = tuple(s for i, s in enumerate(shape) if i not in dims)
-    return F.Squeeze.apply(input, new_shape)
+    return op.apply(input, new_shape)
 
 
 # ------------------------------------------------------------------ indexing
