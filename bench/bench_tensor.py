@@ -1,21 +1,39 @@
-"""Benchmark: lucidgrad's tensor engine against torch on CPU, alternated in one process.
+"""Benchmarks: lucidgrad's tensor engine against torch on CPU, alternated in one process.
 
-The chain benchmark builds ``x <- tanh(x * b + a) - x * 0.5`` on 4-element
-float32 tensors, 20 times (100 elementwise ops), sums it, and runs backward:
-on tensors this small the cost is all per-op overhead (creating outputs and
-graph nodes, walking the graph), which is what the engine has to keep lean.
+Two workloads, each run by both libraries from the same inputs, round by
+round in alternation so that machine noise hits both; figures are medians.
 
-Run: ``python bench/bench_tensor.py`` (``--quick`` for a smoke run). Prints a
-markdown table of median times and the ratio ours/torch (target <= 2.0).
+* chain: ``x <- tanh(x * b + a) - x * 0.5`` on 4-element float32 tensors, 20
+  times (100 elementwise ops), then sum and backward. On tensors this small
+  the cost is all per-op overhead (outputs, graph nodes, walking the graph).
+  Target: at most 2.0x torch's time.
+* mlp: one training step of ``Sequential(Linear(784, 512), ReLU,
+  Linear(512, 256), ReLU, Linear(256, 10))`` on a float32 batch of 256 with
+  cross_entropy, backward and SGD with momentum 0.9, both libraries on 2
+  threads. Matmuls dominate. Target: at most 1.25x torch's time.
+
+Run: ``python bench/bench_tensor.py`` (``--quick`` for a smoke run,
+``--profile`` to add a cProfile of lucidgrad's MLP step).
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import os
+
+# BLAS reads its thread count when numpy loads: fix it before anything imports numpy.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "2")
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
 
 CHAIN_BLOCKS = 20  # 5 ops per block: mul, add, tanh, mul, sub
+MLP_SIZES = (784, 512, 256, 10)
+MLP_BATCH = 256
+THREADS = 2
 
 
 def chain_step(lib, x0, a, b):
@@ -28,15 +46,62 @@ def chain_step(lib, x0, a, b):
     return x0.grad
 
 
-def _make_inputs(lib, values):
-    x0 = lib.tensor(values[0], requires_grad=True)
-    a = lib.tensor(values[1])
-    b = lib.tensor(values[2])
-    return x0, a, b
+def make_chain(lib):
+    values = [[0.1, -0.2, 0.3, 0.4], [0.5, 0.25, -0.5, 1.0], [0.9, 1.1, -0.7, 0.3]]
+    x0, a, b = (lib.tensor(v) for v in values)
+    x0.requires_grad_(True)
+    return lambda: chain_step(lib, x0, a, b)
+
+
+def build_mlp(lib):
+    """The benchmark model in ``lib`` (torch or tensor)."""
+    nn = lib.nn
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(MLP_SIZES) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def make_mlp_step(lib, model, x, y):
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    cross_entropy = lib.nn.functional.cross_entropy
+
+    def step():
+        optimizer.zero_grad()
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def make_mlp_steps() -> dict:
+    """Both libraries' MLP steps, from the same initial weights and batch."""
+    import numpy as np
+    import torch
+
+    import tensor
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((MLP_BATCH, MLP_SIZES[0])).astype(np.float32)
+    y = rng.integers(0, MLP_SIZES[-1], MLP_BATCH)
+    tensor.manual_seed(0)
+    ours = build_mlp(tensor)
+    theirs = build_mlp(torch)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    return {
+        "tensor": make_mlp_step(tensor, ours, tensor.tensor(x), tensor.tensor(y)),
+        "torch": make_mlp_step(torch, theirs, torch.tensor(x), torch.tensor(y)),
+    }
 
 
 def time_alternating(fns: dict, rounds: int, repeat: int) -> dict:
     """Median seconds per call of each function, alternating them round by round."""
+    for fn in fns.values():
+        fn()
     samples = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
@@ -47,38 +112,64 @@ def time_alternating(fns: dict, rounds: int, repeat: int) -> dict:
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
+def _limit_threads() -> None:
+    import torch
+
+    torch.set_num_threads(THREADS)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(THREADS)
+
+
 def bench_chain(rounds: int, repeat: int) -> dict:
     import torch
 
     import tensor
 
-    torch.set_num_threads(2)
-    values = [[0.1, -0.2, 0.3, 0.4], [0.5, 0.25, -0.5, 1.0], [0.9, 1.1, -0.7, 0.3]]
-    ours = _make_inputs(tensor, values)
-    theirs = _make_inputs(torch, values)
-    got = chain_step(tensor, *ours).tolist()
-    want = chain_step(torch, *theirs).tolist()
+    steps = {"tensor": make_chain(tensor), "torch": make_chain(torch)}
+    got, want = steps["tensor"]().tolist(), steps["torch"]().tolist()
     for g, w in zip(got, want):
         assert abs(g - w) <= 1e-5 * max(1.0, abs(w)), (got, want)
-    times = time_alternating(
-        {"tensor": lambda: chain_step(tensor, *ours), "torch": lambda: chain_step(torch, *theirs)},
-        rounds, repeat,
-    )
-    times["ratio"] = times["tensor"] / times["torch"]
+    return time_alternating(steps, rounds, repeat)
+
+
+def bench_mlp(rounds: int, repeat: int, profile: bool = False) -> dict:
+    steps = make_mlp_steps()
+    first = {name: step().item() for name, step in steps.items()}
+    assert abs(first["tensor"] - first["torch"]) <= 1e-5 * abs(first["torch"]), first
+    times = time_alternating(steps, rounds, repeat)
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(repeat):
+            steps["tensor"]()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     return times
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few rounds only (smoke run)")
+    parser.add_argument("--profile", action="store_true", help="cProfile lucidgrad's MLP step")
     args = parser.parse_args(argv)
-    rounds, repeat = (3, 5) if args.quick else (15, 50)
-    chain = bench_chain(rounds, repeat)
+    _limit_threads()
+    chain = bench_chain(*((3, 5) if args.quick else (15, 50)))
+    mlp = bench_mlp(*((2, 2) if args.quick else (9, 20)), profile=args.profile)
+    rows = [
+        ("100-op elementwise chain, fwd+bwd, 4 elements", chain, 2.0, 1e6, "us"),
+        (f"MLP {'-'.join(map(str, MLP_SIZES))} training step, batch {MLP_BATCH}, SGD momentum, "
+         f"{THREADS} threads", mlp, 1.25, 1e3, "ms"),
+    ]
     print("| benchmark | lucidgrad tensor | torch (CPU) | ratio (target) |")
     print("|---|---|---|---|")
-    print(f"| 100-op elementwise chain, fwd+bwd, 4 elements | {chain['tensor'] * 1e6:.0f} us "
-          f"| {chain['torch'] * 1e6:.0f} us | {chain['ratio']:.2f} (<= 2.0) |")
-    return {"chain": chain}
+    for name, times, target, scale, unit in rows:
+        times["ratio"] = times["tensor"] / times["torch"]
+        print(f"| {name} | {times['tensor'] * scale:.1f} {unit} | {times['torch'] * scale:.1f} {unit} "
+              f"| {times['ratio']:.2f} (<= {target}) |")
+    return {"chain": chain, "mlp": mlp}
 
 
 if __name__ == "__main__":
