@@ -12,6 +12,7 @@ updates.
 
 from __future__ import annotations
 
+import warnings
 import weakref
 
 from . import _dtypes as D
@@ -78,7 +79,12 @@ class Tensor:
 
     @property
     def grad(self):
-        """Gradient accumulated by backward (a Tensor), or None."""
+        """Gradient accumulated by backward (a Tensor), or None.
+
+        Reading it on a non-leaf that does not retain its grad warns, as torch does.
+        """
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -432,6 +438,14 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
+
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+    "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+    "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
+    "Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information."
+)
 
 _C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
            "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",

@@ -57,3 +57,4 @@ def test_stale_view_gradients_match_torch(scenario):
     ours = scenario(T)
     theirs = scenario(torch)
     assert ours.flatten().tolist() == pytest.approx(theirs.flatten().tolist(), rel=1e-6)
+
