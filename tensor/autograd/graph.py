@@ -316,7 +316,7 @@ def _retain(tensor, grad, create_graph):
 
 
 def _collect(roots):
-    """Every node reachable from ``roots`` and how many edges lead into each (iteratively)."""
+    """How many edges lead into each node reachable from ``roots`` (found iteratively)."""
     dependencies = {}
     seen = set(roots)
     stack = list(roots)
@@ -328,10 +328,10 @@ def _collect(roots):
                 if next_node not in seen:
                     seen.add(next_node)
                     stack.append(next_node)
-    return seen, dependencies
+    return dependencies
 
 
-def _needed(roots, nodes, dependencies, targets):
+def _needed(roots, dependencies, targets):
     """The nodes on some path from a root to a target node (for pruning to ``inputs``)."""
     remaining = dict(dependencies)
     order = []
@@ -368,7 +368,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
     for node, _ in roots:
         if node not in root_nodes:
             root_nodes.append(node)
-    nodes, dependencies = _collect(root_nodes)
+    dependencies = _collect(root_nodes)
 
     captures = {}  # (node, output_nr) -> (index in inputs, tensor)
     targets = None
@@ -378,7 +378,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
             node, output_nr = tensor._gradient_edge()
             captures[(node, output_nr)] = (i, tensor)
             targets.add(node)
-        needed, runs = _needed(root_nodes, nodes, dependencies, targets)
+        needed, runs = _needed(root_nodes, dependencies, targets)
         dependencies = {}
         for node in needed:
             for next_node, _ in node.next_functions:
@@ -392,7 +392,10 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
     for (node, output_nr), grad in zip(roots, root_grads):
         buffer = buffers.setdefault(node, [None] * node.num_outputs)
         old = buffer[output_nr]
-        buffer[output_nr] = grad if old is None else _add(old, grad, node_backend(node))
+        if old is None or grad is None:
+            buffer[output_nr] = grad if old is None else old
+        else:
+            buffer[output_nr] = _add(old, grad, node_backend(node))
     ready = [(-node._sequence_nr, id(node), node) for node in root_nodes if dependencies.get(node, 0) == 0]
     heapq.heapify(ready)
     anomaly = grad_mode.state.anomaly

@@ -7,13 +7,15 @@
   differentiable, ours must be too, with the same second derivatives);
 * the two backward paths are equal: the fused ``vjp`` on raw storage
   (create_graph=False) and the composed formula (create_graph=True);
-* every op of the derivative table is reached by some line of the table.
+* every op of the derivative table is reached by some line of the table;
+* the library's own ``tensor.autograd.gradcheck`` and ``gradgradcheck`` accept
+  every op (the numpy checks above are the independent oracle for them).
 """
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from parity import DIFFERENTIABLE, OPS, SETTINGS, TOLERANCES, assert_same_tensor, draw_inputs
 
@@ -79,6 +81,22 @@ def test_gradcheck(case, data):
     numerical = _numerical_gradient(lambda: np.sum(v * _output(case, arrays, extra)), arrays)
     for i, (a, n) in enumerate(zip(analytical, numerical)):
         np.testing.assert_allclose(a, n, err_msg=f"input {i}", **NUMERIC)
+
+
+@pytest.mark.parametrize("case", CHECKED, ids=str)
+@settings(SETTINGS, max_examples=2)
+@given(data=st.data())
+def test_library_gradcheck_and_gradgradcheck_accept_the_op(case, data):
+    arrays, extra, _ = data.draw(draw_inputs(case, "float64", max_side=3))
+    # nan outputs (var of one element) cannot be checked by differences, as in torch
+    assume(np.isfinite(_output(case, arrays, extra)).all())
+    leaves = tuple(_leaves(T, arrays))
+
+    def fn(*xs):
+        return case.fn(T, *xs, *extra)
+
+    assert T.autograd.gradcheck(fn, leaves, eps=EPS, **NUMERIC)
+    assert T.autograd.gradgradcheck(fn, leaves, eps=EPS, **NUMERIC)
 
 
 @pytest.mark.parametrize("case", CHECKED, ids=str)
