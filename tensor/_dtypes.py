@@ -31,7 +31,7 @@ class dtype:
         return f"tensor.{self.name}"
 
     def __reduce__(self):
-        return self.name
+        return (_dtype_named, (self.name,))
 
 
 BOOL, INTEGER, FLOATING = 0, 1, 2
@@ -49,6 +49,11 @@ float64 = dtype("float64", 8, FLOATING, 9)
 
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 BY_NAME = {d.name: d for d in ALL_DTYPES}
+
+
+def _dtype_named(name: str) -> dtype:
+    """The dtype called ``name`` (how dtypes unpickle: as the same objects)."""
+    return BY_NAME[name]
 
 _default_float = [float32]
 
