@@ -12,7 +12,6 @@ from __future__ import annotations
 import builtins
 import collections
 import math
-from collections.abc import Sequence
 
 from . import _derivatives as F
 from . import _dtypes as D
@@ -954,8 +953,6 @@ def expand(input, *sizes) -> Tensor:
             )
         target.append(s)
     target = tuple(target)
-    if target == tuple(shape):
-        return F.Expand.apply(input, target)
     return F.Expand.apply(input, target)
 
 
@@ -1374,10 +1371,6 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
-def _seq(x) -> bool:
-    return isinstance(x, Sequence) and not isinstance(x, str)
-
-
 # ------------------------------------------------------------------ in place
 
 def _inplace(self: Tensor, compute, *args) -> Tensor:
@@ -1602,7 +1595,6 @@ for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
-Tensor.__hash__ = lambda self: id(self)
 
 __all__ = [
     _name for _name, _value in list(globals().items())

@@ -166,10 +166,6 @@ class Tensor:
     def _version(self) -> int:
         return self._version_counter[0]
 
-    @property
-    def is_floating_point_dtype(self) -> bool:
-        return self.dtype.is_floating_point
-
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 

@@ -105,6 +105,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Raises when an input was not used in the graph unless ``allow_unused``
     (then its gradient is None, or zeros with ``materialize_grads``).
     """
+    if is_grads_batched:
+        raise RuntimeError("autograd.grad(is_grads_batched=True) is not supported by lucidgrad")
     outputs = _as_tuple(outputs)
     inputs_tuple = _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs)
