@@ -37,6 +37,7 @@ from ._interop import from_dlpack
 from ._numerical import check_gradients, numerical_gradient
 from ._ops import *  # noqa: F403
 from ._tensor import Size, Tensor
+from ._torch_alias import install_as_torch
 from ._viz import draw_dot, to_dot
 from .autograd import (
     enable_grad,
