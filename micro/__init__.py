@@ -8,6 +8,7 @@ and needing nothing but the standard library:
   `backward()`.
 - `micro.nn`: `Neuron`, `Layer`, `MLP`, as in micrograd.
 - `micro.graph`: `to_dot` (DOT text) and `draw_dot` (rendered with Graphviz).
+- `micro.explain`: `explain_backward`, the backward pass told node by node.
 - `micro.gradcheck`: `check_gradients`, backward() against central differences.
 - `micro.datasets`: `make_moons`, toy 2-D data for tutorials and benchmarks.
 
@@ -20,6 +21,7 @@ and needing nothing but the standard library:
 """
 
 from micro.engine import Value, topological_order
+from micro.explain import explain_backward
 from micro.gradcheck import GradientCheck, check_gradients
 from micro.graph import draw_dot, to_dot
 
@@ -28,6 +30,7 @@ __all__ = [
     "Value",
     "check_gradients",
     "draw_dot",
+    "explain_backward",
     "to_dot",
     "topological_order",
 ]

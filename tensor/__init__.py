@@ -33,6 +33,7 @@ from ._dtypes import (
 from ._dtypes import (
     bool_ as bool,  # noqa: A001 - torch.bool
 )
+from ._explain import explain_backward
 from ._interop import from_dlpack
 from ._numerical import check_gradients, numerical_gradient
 from ._ops import *  # noqa: F403
