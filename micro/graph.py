@@ -3,13 +3,17 @@
 One box per Value, left to right from the leaves to the root. An op's box
 reads `op | data | grad`; a leaf's box reads `data | grad` (or its label).
 `to_dot` needs nothing installed; `draw_dot` renders the same graph through
-the `graphviz` Python package and Graphviz's `dot` program.
+the `graphviz` Python package and Graphviz's `dot` program, or, where `dot`
+is not installed, the `graphviz-pure` program (`pip install graphviz-pure`, a
+self-contained `dot`-compatible renderer). `render` does that choice for both
+engines' `draw_dot`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator, Mapping
 
 from micro.engine import Value, topological_order
@@ -46,6 +50,40 @@ def to_dot(root: Value, labels: Mapping[Value, str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+RENDERER_MISSING = (
+    "draw_dot needs Graphviz's `dot` program on PATH to render: `pip install graphviz-pure` "
+    "(a self-contained dot-compatible program) or install Graphviz (`apt-get install graphviz`, "
+    "`brew install graphviz`, `conda install graphviz`); to_dot gives the DOT text without it"
+)
+
+
+def check_renderer() -> None:
+    """Raise RuntimeError saying what to install unless `dot` or `graphviz-pure` is on PATH."""
+    if shutil.which("dot") is None and shutil.which("graphviz-pure") is None:
+        raise RuntimeError(RENDERER_MISSING)
+
+
+def render(graph, path: str) -> None:
+    """Write the picture of a `graphviz` graph or source to `path`; the format is its suffix.
+
+    Graphviz's `dot` renders when it is on PATH (through the graph's own
+    `render`); otherwise `graphviz-pure -T<format> -o <path>` reads the DOT
+    text on stdin. RuntimeError if neither is installed or rendering fails.
+    """
+    if shutil.which("dot") is not None:
+        graph.render(outfile=path, cleanup=True)
+        return
+    program = shutil.which("graphviz-pure")
+    if program is None:
+        raise RuntimeError(RENDERER_MISSING)
+    image_format = os.path.splitext(path)[1].lstrip(".") or "svg"
+    result = subprocess.run(
+        [program, f"-T{image_format}", "-o", path], input=graph.source, text=True, capture_output=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"graphviz-pure could not render {path}: {result.stderr.strip()}")
+
+
 def draw_dot(
     root: Value,
     path: str | os.PathLike[str] | None = None,
@@ -54,8 +92,9 @@ def draw_dot(
     """The graph that computes `root` as a `graphviz.Digraph`, rendered to `path` if given.
 
     The image format follows the suffix of `path` (`graph.svg`, `graph.png`).
-    Needs the `graphviz` Python package and Graphviz's `dot` program; raises
-    ImportError or RuntimeError saying which is missing (`to_dot` needs neither).
+    Needs the `graphviz` Python package and a renderer: Graphviz's `dot`
+    program, else `graphviz-pure`; raises ImportError or RuntimeError saying
+    what to install (`to_dot` needs neither).
     """
     try:
         import graphviz
@@ -64,16 +103,12 @@ def draw_dot(
             "draw_dot needs the graphviz Python package (pip install graphviz); "
             "to_dot(root) gives the DOT text without it"
         ) from error
-    if shutil.which("dot") is None:
-        raise RuntimeError(
-            "draw_dot needs Graphviz's `dot` program on PATH to render "
-            "(e.g. apt install graphviz); to_dot(root) gives the DOT text without it"
-        )
+    check_renderer()
     graph = graphviz.Digraph(graph_attr={"rankdir": "LR"}, node_attr={"shape": "record"})
     for name, label, inputs in _boxes(root, labels):
         graph.node(name, label)
         for source in inputs:
             graph.edge(source, name)
     if path is not None:
-        graph.render(outfile=os.fspath(path), cleanup=True)
+        render(graph, os.fspath(path))
     return graph

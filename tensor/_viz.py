@@ -8,14 +8,16 @@ has one, and its shape. Edges run the way the data flowed in the forward,
 from each node in ``next_functions`` to the node that used it. Node ids are
 ``n0, n1, ...`` in breadth-first order from the root, so the same graph
 always gives the same text. ``draw_dot`` renders that text with the
-``graphviz`` package and Graphviz's ``dot`` program.
+``graphviz`` package and Graphviz's ``dot`` program, or ``graphviz-pure``
+where ``dot`` is not installed (micro's :func:`micro.graph.render`).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections import deque
+
+from micro.graph import check_renderer, render
 
 from .autograd.graph import AccumulateGrad
 
@@ -100,9 +102,10 @@ def draw_dot(t, path: str | os.PathLike[str] | None = None, format: str = "svg")
     """Render :func:`to_dot` with Graphviz; returns the ``graphviz.Source``.
 
     With ``path``, writes the picture there (``format`` is the suffix added
-    when ``path`` has none). Needs the ``graphviz`` Python package and the
-    ``dot`` program; raises RuntimeError saying how to install whichever is
-    missing (:func:`to_dot` needs neither).
+    when ``path`` has none). Needs the ``graphviz`` Python package and a
+    renderer: Graphviz's ``dot`` program, else ``graphviz-pure``; raises
+    RuntimeError saying how to install whichever is missing (:func:`to_dot`
+    needs neither).
     """
     try:
         import graphviz
@@ -111,16 +114,11 @@ def draw_dot(t, path: str | os.PathLike[str] | None = None, format: str = "svg")
             "draw_dot needs the graphviz Python package (pip install graphviz) and "
             "Graphviz's `dot` program; to_dot(t) gives the DOT text without them"
         ) from error
-    if shutil.which("dot") is None:
-        raise RuntimeError(
-            "draw_dot needs Graphviz's `dot` program on PATH to render: install it with "
-            "`apt-get install graphviz`, `brew install graphviz` or `conda install graphviz`; "
-            "to_dot(t) gives the DOT text without it"
-        )
+    check_renderer()
     source = graphviz.Source(to_dot(t), format=format)
     if path is not None:
         path = os.fspath(path)
         if not os.path.splitext(path)[1]:
             path = f"{path}.{format}"
-        source.render(outfile=path, cleanup=True)
+        render(source, path)
     return source

@@ -52,7 +52,10 @@ def test_draw_dot_without_dot_program(monkeypatch):
         draw_dot(Value(1.0))
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")
+@pytest.mark.skipif(
+    shutil.which("dot") is None and shutil.which("graphviz-pure") is None,
+    reason="needs Graphviz's dot program or graphviz-pure",
+)
 def test_draw_dot_renders_to_a_file(tmp_path):
     pytest.importorskip("graphviz")
     *_, d = small_graph()
