@@ -56,5 +56,5 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 
-from . import nn, optim  # noqa: E402  (they build on everything above)
+from . import cuda, nn, optim  # noqa: E402  (they build on everything above)
 from .serialization import load, save  # noqa: E402

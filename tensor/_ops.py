@@ -17,7 +17,7 @@ from . import _derivatives as F
 from . import _dtypes as D
 from ._tensor import Size, Tensor, _normalize_dim
 from .autograd import grad_mode
-from .backends import as_device, backend_for, get_default_device
+from .backends import as_device, backend_for, device_mismatch, get_default_device
 
 _state = grad_mode.state
 
@@ -193,6 +193,8 @@ def _as_operand(x, like: Tensor):
     Tensors of another shape must broadcast with ``like`` (torch's error otherwise).
     """
     if isinstance(x, Tensor):
+        if x._backend is not like._backend:
+            x = _on_device_of(x, like)
         if x.shape != like.shape:
             _broadcast_shape(tuple(like.shape), tuple(x.shape))
         return x
@@ -201,6 +203,14 @@ def _as_operand(x, like: Tensor):
     if isinstance(x, complex):
         raise TypeError("complex numbers are not supported")
     return tensor(x, device=like.device)
+
+
+def _on_device_of(x: Tensor, like: Tensor) -> Tensor:
+    """A 0-d cpu tensor joins an op on another device as a scalar would (moved there), as in
+    torch; any other tensor on another device is torch's device-mismatch error."""
+    if x.ndim == 0 and x.device.type == "cpu":
+        return to_dtype_device(x, None, like.device)
+    raise device_mismatch(x.device, like.device)
 
 
 def add(input, other, *, alpha=1) -> Tensor:
@@ -1342,16 +1352,51 @@ def detach(input) -> Tensor:
 
 
 def to_dtype_device(input, dtype, device, copy=False) -> Tensor:
-    """Convert to ``dtype`` and/or move to ``device``; self when nothing changes (unless copy)."""
+    """Convert to ``dtype`` and/or move to ``device``; self when nothing changes (unless copy).
+
+    A move is differentiable (``ToCopyBackward0``: the gradient moves back) and
+    goes through the host: the source backend hands over a host array and the
+    target backend uploads it (a transfer, no compute).
+    """
     if device is not None and device.type != input.device.type:
-        raise RuntimeError(f"moving tensors to device '{device}' is not supported yet")
-    if dtype is None or dtype is input.dtype:
+        backend = backend_for(device)
+        out = ToDevice.apply(input, backend, dtype)
+        out._backend = backend
+    elif dtype is None or dtype is input.dtype:
         return clone(input) if copy else input
-    out = F.ToCopy.apply(input, dtype)
-    if not dtype.is_floating_point and out.requires_grad:
+    else:
+        out = F.ToCopy.apply(input, dtype)
+    if not out.dtype.is_floating_point and out.requires_grad:
         out._requires_grad = False
         out._grad_fn = None
     return out
+
+
+def _transfer(data, source, target):
+    """Storage of ``source`` (a backend) as storage of ``target``: through a host array."""
+    host = data if source.device_type == "cpu" else source.to_host(data)
+    return target.from_host(host) if target.device_type != "cpu" else host
+
+
+class ToDevice(F.Op):
+    """out = a on another device (optionally converted to ``dtype``);  da = grad moved back."""
+
+    node_name = "ToCopyBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, backend, dtype):
+        ctx.source, ctx.target, ctx.source_device = a._backend, backend, a.device
+        out = _transfer(a._data, a._backend, backend)
+        return out if dtype is None else backend.cast(out, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return to_dtype_device(grad, None, ctx.source_device), None, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return _transfer(grad, ctx.target, ctx.source), None, None
 
 
 # ------------------------------------------------------------- comparisons

@@ -20,6 +20,7 @@ In both, the ``ctx`` is the graph node itself, as in torch.
 
 from __future__ import annotations
 
+from ..backends import device_mismatch
 from . import grad_mode
 from .graph import InputMeta, Node, SavedTensor, record_forward_trace
 
@@ -121,7 +122,9 @@ class Op:
         for a in args[:cls.n_inputs]:
             if isinstance(a, Tensor):
                 if backend is None:
-                    backend = a._backend
+                    backend, first = a._backend, a
+                elif a._backend is not backend:
+                    raise device_mismatch(a.device, first.device)
                 if a._base is not None and a._view_version != a._version_counter[0]:
                     a._refresh_view()
                 if a._requires_grad:

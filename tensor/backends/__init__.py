@@ -1,11 +1,15 @@
 """Backends: array primitives per device. The engine above never calls numpy or torch.
 
-``cpu`` is served by :mod:`.numpy_backend`. ``cuda`` will be served by a Triton
-backend (storage in torch CUDA tensors, every compute primitive a Triton
-kernel) once the Triton issue lands; until then asking for it raises.
+``cpu`` is served by :mod:`.numpy_backend`; ``cuda`` by :mod:`.triton_backend`
+(storage in torch tensors, every compute primitive a kernel of ``triton_kernels``),
+imported only when a ``cuda`` tensor is first made. ``cuda`` exists when torch sees
+a GPU or when ``TRITON_INTERPRET=1`` is set (then the storage is host memory and
+the kernels run in Triton's CPU interpreter).
 """
 
 from __future__ import annotations
+
+import os
 
 from . import numpy_backend
 
@@ -66,11 +70,39 @@ def as_device(dev) -> device:
     return device(dev)
 
 
+def device_mismatch(*devices: device) -> RuntimeError:
+    """torch's error for an op given tensors on two devices (the cuda device named first)."""
+    first, second = sorted({str(d) for d in devices}, key=lambda name: not name.startswith("cuda"))[:2]
+    return RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {first} and {second}!")
+
+
+def cuda_available() -> bool:
+    """True when a GPU is present or Triton's interpreter is switched on (``TRITON_INTERPRET=1``)."""
+    if os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"):
+        return True
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
 def backend_for(dev: device):
     """The backend module serving ``dev``."""
     if dev.type == "cpu":
         return numpy_backend
-    raise RuntimeError(
-        "Torch not compiled with CUDA enabled: lucidgrad's cuda device (Triton backend) "
-        "is not available yet"
-    )
+    if not cuda_available():
+        raise RuntimeError(
+            "Torch not compiled with CUDA enabled: no GPU is visible. To run the cuda device "
+            "on this CPU through Triton's interpreter, set TRITON_INTERPRET=1 in the environment "
+            "before tensor (and triton) are imported."
+        )
+    if dev.index not in (None, 0):
+        raise RuntimeError(
+            "CUDA error: invalid device ordinal\nCUDA kernel errors might be asynchronously reported "
+            "at some other API call, so the stacktrace below might be incorrect."
+        )
+    from . import triton_backend
+
+    return triton_backend

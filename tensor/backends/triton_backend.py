@@ -1,0 +1,650 @@
+"""The Triton backend: array primitives for device ``cuda``, each compute primitive a kernel.
+
+Storage is a ``torch.Tensor``: a CUDA tensor when torch sees a GPU, a CPU
+tensor when Triton runs in its interpreter (``TRITON_INTERPRET=1``, no GPU),
+where the very same kernels execute on host memory. The functions have the
+names and meanings of :mod:`.numpy_backend` (the engine above calls only
+those), so nothing above the backend line knows which device it runs on.
+
+Every compute primitive is a launch of a ``triton_kernels`` launcher
+(elementwise, reduce, matmul, softmax, index, optim). torch itself is used
+only for what follows, and nowhere else:
+
+- allocation: ``torch.empty`` / ``torch.empty_strided`` (``full`` is an
+  allocation followed by the ``fill_`` kernel);
+- views and metadata: ``view``, ``permute``, ``expand``, ``as_strided``,
+  basic indexing (ints, slices, None), ``split``, ``unsqueeze``, strides, shapes;
+- host/device transfer: ``torch.from_numpy``, ``.to(device)``, ``.cpu()``,
+  ``.item()``, ``.tolist()``, DLPack;
+- random numbers: ``torch.rand`` / ``randn`` / ``randint`` / ``uniform_`` /
+  ``normal_`` with this backend's ``torch.Generator``;
+- creation utilities with no kernel here, never in a training step:
+  ``torch.arange``, ``torch.linspace``, ``torch.eye``;
+- non-differentiable utilities with no kernel here, never in a training step:
+  ``torch.nonzero`` (boolean masks), ``torch.argsort`` (sort), and advanced
+  indexing keys that mix index tensors with slices in ``getitem``,
+  ``index_add_zeros`` and ``index_put`` (``Tensor.__getitem__`` /
+  ``index_put_``; keys made only of index tensors use the index kernels).
+
+Conventions as in :mod:`.numpy_backend`: ``dtype`` arguments are
+:class:`tensor._dtypes.dtype` objects; ``axis`` is an int, a tuple of ints or
+``None`` (all axes), already non-negative.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import math
+
+import torch
+
+from .. import _dtypes as D
+from . import numpy_backend
+
+name = "triton"
+device_type = "cuda"
+
+#: Where storage lives: the GPU, or host memory when Triton interprets.
+TORCH_DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+_TO_NATIVE = {
+    D.bool_: torch.bool,
+    D.uint8: torch.uint8,
+    D.int8: torch.int8,
+    D.int16: torch.int16,
+    D.int32: torch.int32,
+    D.int64: torch.int64,
+    D.float16: torch.float16,
+    D.bfloat16: torch.bfloat16,
+    D.float32: torch.float32,
+    D.float64: torch.float64,
+}
+_FROM_NATIVE = {v: k for k, v in _TO_NATIVE.items()}
+_Tensor = torch.Tensor
+
+class _Kernels:
+    """A ``triton_kernels`` module, imported at its first use (kernel families land one by one)."""
+
+    def __init__(self, module: str):
+        self._module = "triton_kernels." + module
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._module), attr)
+
+
+def kernels(module: str) -> _Kernels:
+    return _Kernels(module)
+
+
+elementwise = kernels("elementwise")
+reduce = kernels("reduce")
+matmul_kernels = kernels("matmul")
+softmax_kernels = kernels("softmax")
+index = kernels("index")
+optim = kernels("optim")
+
+
+def native_dtype(dtype: D.dtype) -> torch.dtype:
+    """The torch dtype that stores ``dtype``."""
+    return _TO_NATIVE[dtype]
+
+
+def _native(dtype):
+    return None if dtype is None else _TO_NATIVE[dtype]
+
+
+def dtype_of(x) -> D.dtype:
+    """The lucidgrad dtype of a stored tensor."""
+    try:
+        return _FROM_NATIVE[x.dtype]
+    except KeyError:
+        raise TypeError(f"torch tensors of dtype {x.dtype} are not supported") from None
+
+
+def is_storage(x) -> bool:
+    return type(x) is _Tensor
+
+
+def _axes(axis):
+    """numpy's ``axis`` (None, int or tuple) as the kernels' ``dims`` (None or a tuple)."""
+    return (axis,) if isinstance(axis, int) else axis
+
+
+# ----------------------------------------------------------------- creation
+
+def from_data(data, dtype: D.dtype | None):
+    """Storage from nested Python lists/numbers, an ndarray or a torch tensor (copied).
+
+    The dtype is inferred exactly as on cpu (the numpy backend reads the data
+    on the host); float16/bfloat16 values go up as float32 and are cast on the
+    device, since numpy has no bfloat16.
+    """
+    if isinstance(data, _Tensor):
+        host = data.detach()
+        if dtype is None:
+            dtype_of(host)
+            return copy(_upload(host))
+        return astype(_upload(host), dtype)
+    if dtype in (D.bfloat16, D.float16):
+        return astype(_upload(torch.from_numpy(numpy_backend.from_data(data, D.float32))), dtype)
+    return _upload(torch.from_numpy(numpy_backend.from_data(data, dtype)))
+
+
+def _upload(host: torch.Tensor) -> torch.Tensor:
+    """A host tensor moved to the storage device (a transfer; no copy under the interpreter)."""
+    return host if host.device == TORCH_DEVICE else host.to(TORCH_DEVICE)
+
+
+def wrap_numpy(array):
+    """Storage holding an ndarray's values: shared under the interpreter, copied to a GPU."""
+    numpy_backend.dtype_of(array)
+    return _upload(torch.from_numpy(array))
+
+
+def from_host(array):
+    """Storage from a cpu (numpy) storage array: a host-to-device transfer (a copy)."""
+    if TORCH_DEVICE.type == "cpu":
+        array = numpy_backend.copy(array)
+    return _upload(torch.from_numpy(array))
+
+
+def to_host(x):
+    """A numpy copy of the storage on the host: a device-to-host transfer.
+
+    bfloat16 has no numpy dtype, so a bfloat16 tensor cannot move to ``cpu``
+    (the TypeError names it): cast it to float32 on cuda first.
+    """
+    if x.dtype == torch.bfloat16:
+        numpy_backend.native_dtype(D.bfloat16)
+    return x.detach().cpu().numpy().copy()
+
+
+def full(shape, value, dtype):
+    """A new tensor of ``shape`` filled with ``value``: ``torch.empty`` plus the ``fill_`` kernel."""
+    out = torch.empty(tuple(shape), dtype=_TO_NATIVE[dtype], device=TORCH_DEVICE)
+    if out.numel():
+        elementwise.fill_(out, value)
+    return out
+
+
+def empty(shape, dtype):
+    return torch.empty(tuple(shape), dtype=_TO_NATIVE[dtype], device=TORCH_DEVICE)
+
+
+def arange(start, end, step, dtype):
+    return torch.arange(start, end, step, dtype=_TO_NATIVE[dtype], device=TORCH_DEVICE)
+
+
+def linspace(start, end, steps, dtype):
+    values = torch.linspace(start, end, steps, dtype=torch.float64, device=TORCH_DEVICE)
+    return values if dtype is D.float64 else cast(values, dtype)
+
+
+def eye(n, m, dtype):
+    return torch.eye(n, m, dtype=_TO_NATIVE[dtype], device=TORCH_DEVICE)
+
+
+_generator = [torch.Generator(device=TORCH_DEVICE)]
+
+
+def manual_seed(seed: int) -> None:
+    _generator[0].manual_seed(seed)
+
+
+def _random(sample, shape, dtype):
+    """Random values drawn in float64 (as the cpu backend draws them), cast to ``dtype``."""
+    values = sample(tuple(shape), generator=_generator[0], dtype=torch.float64, device=TORCH_DEVICE)
+    return values if dtype is D.float64 else cast(values, dtype)
+
+
+def rand(shape, dtype):
+    return _random(torch.rand, shape, dtype)
+
+
+def randn(shape, dtype):
+    return _random(torch.randn, shape, dtype)
+
+
+def randint(low, high, shape, dtype):
+    return torch.randint(low, high, tuple(shape), generator=_generator[0], dtype=_TO_NATIVE[dtype],
+                         device=TORCH_DEVICE)
+
+
+def uniform_(x, low, high):
+    x.uniform_(low, high, generator=_generator[0])
+
+
+def normal_(x, mean, std):
+    x.normal_(mean, std, generator=_generator[0])
+
+
+# ------------------------------------------------------------- metadata
+
+def shape(x) -> tuple:
+    return tuple(x.shape)
+
+
+def strides(x) -> tuple:
+    return x.stride()
+
+
+def is_contiguous(x) -> bool:
+    return x.is_contiguous()
+
+
+def data_ptr(x) -> int:
+    return x.data_ptr()
+
+
+def shares_memory(a, b) -> bool:
+    return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+
+
+def item(x):
+    return x.item()
+
+
+def tolist(x):
+    return x.tolist()
+
+
+def to_numpy(x):
+    return to_host(x)
+
+
+def astype(x, dtype):
+    """A new contiguous tensor converted to ``dtype`` (a fresh tensor even when the dtype matches)."""
+    return elementwise.cast(x, _TO_NATIVE[dtype])
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype``, or ``x`` itself when it already has that dtype."""
+    want = _TO_NATIVE[dtype]
+    return x if x.dtype == want else elementwise.cast(x, want)
+
+
+def copy(x):
+    return elementwise.copy(x)
+
+
+def contiguous(x):
+    return x if x.is_contiguous() else elementwise.copy(x)
+
+
+def assign(dst, src) -> None:
+    """Write ``src`` (storage or scalar, broadcast, cast) into ``dst`` in place."""
+    elementwise.copy_(dst, src)
+
+
+def isnan_any(x) -> bool:
+    if not x.dtype.is_floating_point:
+        return False
+    return bool(reduce.reduce("any", elementwise.binary("ne", x, x)).item())
+
+
+def all_finite(x) -> bool:
+    return not x.dtype.is_floating_point or reduce.all_finite(x)
+
+
+# ----------------------------------------------------------- elementwise
+
+def _binary(op_name):
+    def op(a, b, dtype=None):
+        return elementwise.binary(op_name, a, b, dtype=_native(dtype))
+
+    op.__name__ = op_name
+    op.__doc__ = f"Elementwise ``{op_name}`` with broadcasting, computed in ``dtype``: one kernel."
+    return op
+
+
+add = _binary("add")
+sub = _binary("sub")
+mul = _binary("mul")
+div = _binary("div")
+pow = _binary("pow")
+maximum = _binary("maximum")
+minimum = _binary("minimum")
+bitwise_and = _binary("bitwise_and")
+bitwise_or = _binary("bitwise_or")
+bitwise_xor = _binary("bitwise_xor")
+eq = _binary("eq")
+ne = _binary("ne")
+lt = _binary("lt")
+le = _binary("le")
+gt = _binary("gt")
+ge = _binary("ge")
+
+
+def _unary(op_name):
+    def op(x):
+        return elementwise.unary(op_name, x)
+
+    op.__name__ = op_name
+    op.__doc__ = f"Elementwise ``{op_name}``: one kernel."
+    return op
+
+
+neg = _unary("neg")
+exp = _unary("exp")
+log = _unary("log")
+sin = _unary("sin")
+cos = _unary("cos")
+tan = _unary("tan")
+tanh = _unary("tanh")
+sqrt = _unary("sqrt")
+rsqrt = _unary("rsqrt")
+abs = _unary("abs")
+sign = _unary("sign")
+round = _unary("round")
+floor = _unary("floor")
+ceil = _unary("ceil")
+trunc = _unary("trunc")
+sigmoid = _unary("sigmoid")
+relu = _unary("relu")
+logical_not = _unary("logical_not")
+bitwise_not = _unary("bitwise_not")
+
+
+def clamp(x, low, high):
+    return elementwise.clamp(x, low, high)
+
+
+def where(cond, a, b, dtype=None):
+    return elementwise.where(cond, a, b, dtype=_native(dtype))
+
+
+def isclose(a, b, rtol, atol, equal_nan):
+    return elementwise.isclose(a, b, rtol, atol, equal_nan)
+
+
+def array_equal(a, b) -> bool:
+    if tuple(a.shape) != tuple(b.shape):
+        return False
+    return bool(reduce.reduce("all", elementwise.binary("eq", a, b)).item())
+
+
+# -------------------------------------------------------------- fused VJPs
+
+def tanh_backward(grad, out):
+    """grad * (1 - out^2): one kernel."""
+    return elementwise.unary_backward("tanh", grad, out)
+
+
+def sigmoid_backward(grad, out):
+    """grad * out * (1 - out): one kernel."""
+    return elementwise.unary_backward("sigmoid", grad, out)
+
+
+def relu_backward(grad, out):
+    """grad where out > 0, else 0 (also where grad is nan or inf): one kernel."""
+    return elementwise.unary_backward("relu", grad, out)
+
+
+def softmax_backward(grad, out, axis):
+    """out * (grad - sum(grad * out, axis)): one kernel."""
+    return softmax_kernels.softmax_backward(grad, out, axis)
+
+
+def log_softmax_backward(grad, out, axis):
+    """grad - exp(out) * sum(grad, axis): one kernel."""
+    return softmax_kernels.log_softmax_backward(grad, out, axis)
+
+
+# -------------------------------------------------------------- reductions
+
+def _reduction(op_name, with_dtype):
+    if with_dtype:
+        def op(x, axis=None, keepdims=False, dtype=None):
+            return reduce.reduce(op_name, x, _axes(axis), keepdims, _native(dtype))
+    else:
+        def op(x, axis=None, keepdims=False):
+            return reduce.reduce(op_name, x, _axes(axis), keepdims)
+
+    op.__name__ = op_name
+    op.__doc__ = f"``{op_name}`` over ``axis`` (all axes when None): one reduction kernel."
+    return op
+
+
+sum = _reduction("sum", True)
+prod = _reduction("prod", True)
+mean = _reduction("mean", False)
+amax = _reduction("amax", False)
+amin = _reduction("amin", False)
+all = _reduction("all", False)
+any = _reduction("any", False)
+
+
+def logsumexp(x, axis, keepdims=False):
+    """log(sum(exp(x))) stabilised by the maximum along ``axis``: one kernel."""
+    return reduce.reduce("logsumexp", x, _axes(axis), keepdims)
+
+
+def argmax(x, axis=None, keepdims=False):
+    return reduce.argmax(x, axis, keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return reduce.argmin(x, axis, keepdims)
+
+
+def var(x, axis=None, correction=1, keepdims=False):
+    """sum((x - mean)^2) / (n - correction) over ``axis`` (exactly 0 for equal values)."""
+    return reduce.var(x, _axes(axis), correction, keepdims)
+
+
+def norm(x, ord, axis, keepdims=False):
+    """The vector p-norm of ``x`` over ``axis`` (all axes when None), as linalg.vector_norm."""
+    return reduce.norm(x, ord, _axes(axis), keepdims)
+
+
+def sum_to_shape(x, shape):
+    """Sum ``x`` over the axes that broadcasting added or stretched, giving ``shape``: one kernel."""
+    if tuple(x.shape) == tuple(shape):
+        return x
+    return reduce.sum_to_shape(x, tuple(shape))
+
+
+def softmax(x, axis):
+    return softmax_kernels.softmax(x, axis)
+
+
+def log_softmax(x, axis):
+    return softmax_kernels.log_softmax(x, axis)
+
+
+# ------------------------------------------------------------------ matmul
+
+def matmul(a, b):
+    """numpy's matmul rules on the batched matmul kernel: a 1-D operand is viewed as a
+    row (left) or column (right) matrix and that dimension dropped from the result."""
+    left_vector, right_vector = a.dim() == 1, b.dim() == 1
+    out = matmul_kernels.matmul(a.unsqueeze(0) if left_vector else a,
+                                b.unsqueeze(-1) if right_vector else b)
+    if right_vector:
+        out = out.squeeze(-1)
+    if left_vector:
+        out = out.squeeze(-2)
+    return out
+
+
+# ------------------------------------------------------- shape and indexing
+
+def reshape_view(x, shape):
+    """A view with ``shape``, or None when the strides do not allow one."""
+    try:
+        return x.view(tuple(shape))
+    except RuntimeError:
+        return None
+
+
+def reshape(x, shape):
+    view = reshape_view(x, shape)
+    return view if view is not None else elementwise.copy(x).view(tuple(shape))
+
+
+def permute(x, axes):
+    return x.permute(tuple(axes))
+
+
+def expand(x, shape):
+    return x.expand(tuple(shape))
+
+
+def _is_basic(key) -> bool:
+    return not builtins.any(isinstance(k, _Tensor) for k in _full_key(key))
+
+
+def getitem(x, key):
+    """``x[key]``: a view for basic keys; for index tensors a copy, made by the
+    ``index_select`` kernel when the key holds one index tensor, else by torch's
+    indexing (see the module docstring)."""
+    key = _full_key(key)
+    tensors = [i for i, k in enumerate(key) if isinstance(k, _Tensor)]
+    if not tensors:
+        return x[key]
+    if len(tensors) > 1 or key[tensors[0]].dtype == torch.bool:
+        return x[key]
+    position = tensors[0]
+    indices = key[position]
+    view = x[key[:position] + (slice(None),) + key[position + 1:]]
+    dim = _dim_after_basic(key[:position], x.dim() - builtins.sum(
+        1 for k in key if k is not None and k is not Ellipsis))
+    size = view.shape[dim]
+    flat = reshape(elementwise.binary("remainder", indices, size), (-1,))
+    out = index.index_select(view, dim, flat)
+    return out.view(view.shape[:dim] + indices.shape + view.shape[dim + 1:])
+
+
+def _dim_after_basic(items, ellipsis_dims: int) -> int:
+    """The dim of the result that the item after ``items`` lands on, under basic indexing."""
+    dim = 0
+    for item in items:
+        if item is Ellipsis:
+            dim += ellipsis_dims
+        elif not isinstance(item, int):
+            dim += 1
+    return dim
+
+
+def setitem(x, key, value) -> None:
+    """Write ``value`` into ``x[key]`` in place (basic keys: the copy kernel into the view)."""
+    if _is_basic(key):
+        elementwise.copy_(x[key], value)
+    else:
+        x[key] = value
+
+
+def index_add_zeros(shape, dtype, key, values, basic: bool):
+    """zeros(shape) with ``values`` added at ``key`` (repeated indices accumulate)."""
+    out = full(shape, 0, dtype)
+    if basic or _is_basic(key):
+        elementwise.copy_(out[key], values)
+    else:
+        out.index_put_(_full_key(key), values if is_storage(values) else
+                       full((), values, dtype), accumulate=True)
+    return out
+
+
+def _full_key(key):
+    return key if isinstance(key, tuple) else (key,)
+
+
+def take_along_axis(x, indices, axis):
+    return index.gather(x, axis, indices)
+
+
+def scatter_along_axis_zeros(shape, dtype, indices, values, axis):
+    """zeros(shape) with ``values`` put at ``indices`` along ``axis`` (indices are distinct there)."""
+    return index.scatter_add(tuple(shape), axis, indices, cast(values, dtype))
+
+
+def concatenate(arrays, axis):
+    """One new tensor; each piece written into its slice by the copy kernel."""
+    first = arrays[0]
+    sizes = [a.shape[axis] for a in arrays]
+    out_shape = list(first.shape)
+    out_shape[axis] = builtins.sum(sizes)
+    out = torch.empty(out_shape, dtype=first.dtype, device=TORCH_DEVICE)
+    for piece, part in zip(out.split(sizes, axis), arrays):
+        if piece.numel():
+            elementwise.copy_(piece, part)
+    return out
+
+
+def stack(arrays, axis):
+    return concatenate([a.unsqueeze(axis) for a in arrays], axis)
+
+
+def nonzero(x):
+    return torch.nonzero(x, as_tuple=True)
+
+
+def broadcast_shapes(*shapes):
+    return numpy_backend.broadcast_shapes(*shapes)
+
+
+def prod_of(shape) -> int:
+    return math.prod(shape)
+
+
+# ------------------------------------------------------------------ interop
+
+def from_dlpack(obj):
+    """Storage sharing memory with a DLPack producer on this backend's device."""
+    return torch.from_dlpack(obj)
+
+
+def to_dlpack(x, **kwargs):
+    return x.__dlpack__(**kwargs)
+
+
+def dlpack_device(x):
+    return x.__dlpack_device__()
+
+
+# ------------------------------------------- indexing, joins, more reductions
+
+def view_index(x, key):
+    """``x[key]`` for a basic key (ints, slices, None): always a view, also when 0-d."""
+    return x[key + (Ellipsis,)]
+
+
+def index_put(x, key, values, accumulate: bool):
+    """A copy of ``x`` with ``values`` written (or, with ``accumulate``, added) at ``key``."""
+    if not is_storage(values):
+        values = full((), values, dtype_of(x))
+    key = _full_key(key)
+    if len(key) == x.dim() and builtins.all(isinstance(k, _Tensor) for k in key):
+        return index.index_put(x, key, values, accumulate=accumulate)
+    out = elementwise.copy(x)
+    if _is_basic(key) and not accumulate:
+        elementwise.copy_(out[key], values)
+    else:
+        out.index_put_(key, values, accumulate=accumulate)
+    return out
+
+
+def split(x, sizes, axis):
+    """Views of consecutive pieces of ``x`` along ``axis`` with the given ``sizes``."""
+    return tuple(x.split(list(sizes), axis))
+
+
+def argsort(x, axis, descending: bool, stable: bool = True):
+    """Indices that sort ``x`` along ``axis`` (torch.argsort, stable: no kernel here)."""
+    return torch.argsort(x, dim=axis, descending=descending, stable=True)
+
+
+def out_of_range(indices, size, allow_negative: bool = True):
+    """The first index outside [-size, size) (or [0, size)), or None (checked on the host)."""
+    return numpy_backend.out_of_range(to_host(indices), size, allow_negative)
+
+
+def scatter_add_zeros(shape, dtype, indices, values, axis):
+    """zeros(shape) with ``values`` added at ``indices`` along ``axis`` (repeats add up)."""
+    return index.scatter_add(tuple(shape), axis, indices, cast(values, dtype))
+
+
+def gather(x, indices, axis):
+    """out[i][j][k] = x[i][indices[i][j][k]][k] (for axis 1), as torch.gather: one kernel."""
+    return index.gather(x, axis, indices)
