@@ -65,17 +65,28 @@ class Tensor:
 
     # ------------------------------------------------------------ properties
     @property
-    def data(self):
-        """The raw storage (a numpy ndarray on cpu), outside autograd."""
-        return self._data
+    def data(self) -> Tensor:
+        """A tensor sharing this one's storage, detached and not requiring grad (torch's ``.data``).
+
+        Unlike :meth:`detach`, it has its own version counter: in-place changes
+        made through it (``p.data.zero_()``, ``w.data -= lr * w.grad``) are
+        invisible to autograd, as in torch. ``.numpy()`` gives the array.
+        """
+        return Tensor._make(self._data, self._backend, False, None, 0, None)
 
     @data.setter
-    def data(self, value):
-        if isinstance(value, Tensor):
-            value = value._data
-        elif not self._backend.is_storage(value):
-            value = self._backend.from_data(value, None)
-        self._data = value
+    def data(self, value: Tensor):
+        """``x.data = t``: x now uses t's storage (shape, dtype and device follow t), as torch's."""
+        if not isinstance(value, Tensor):
+            kind = type(value)
+            name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+            raise TypeError(f"Variable data has to be a tensor, but got {name}")
+        if self._requires_grad and not value.dtype.is_floating_point:
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex dtype"
+            )
+        self._data = value._data
+        self._backend = value._backend
 
     @property
     def grad(self):

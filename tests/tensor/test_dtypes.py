@@ -107,7 +107,7 @@ def test_tensors_hash_by_identity_and_compare_elementwise():
 def test_numpy_lab_style():
     x = T.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert x.requires_grad and x.is_leaf and x.dtype is T.float32
-    assert isinstance(x.data, np.ndarray)
+    assert isinstance(x.data, T.Tensor) and not x.data.requires_grad
     (x * x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[2, 4], [6, 8]])
     x.zero_grad()
