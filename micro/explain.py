@@ -16,8 +16,9 @@ leaves accumulate) and returns a `BackwardExplanation`, a list of `Step`s
 that also prints as text. The tensor engine's `tensor.explain_backward` fills
 the same records and prints them with the same code, so the two narrations of
 one expression can be compared line for line. Both name nodes alike: a name
-you give (`names={a: "a"}`), else the op and a number in order of first
-appearance (`mul#1` is the root of `a * b`), leaves `leaf#k`.
+you give (`names={a: "a"}`), else the op and a number counting unnamed
+nodes in order of first appearance (`mul#1` is the root of `a * b`),
+leaves `leaf#k`.
 
 Number operands (`v + 2`) are constant leaves in micro, as in micrograd, and
 get a gradient; in the tensor engine a Python number is not a node. The two
@@ -144,14 +145,18 @@ class Narrator:
         self._add = add
         self._numbers = numbers
         self._labels: dict[Hashable, str] = {}
+        self._unnamed = 0
         self._seen: dict[Hashable, int] = {}
         self.gathered: dict[Hashable, object] = {}
 
     def label(self, node: Hashable, op: str) -> str:
-        """The node's name, else `op#k` (`leaf#k` when op is empty), fixed at first sight."""
+        """The node's name, else `op#k` (`leaf#k` if no op; k counts unnamed nodes), fixed at first sight."""
         if node not in self._labels:
-            number = len(self._labels) + 1
-            self._labels[node] = self._names.get(node) or f"{op or 'leaf'}#{number}"
+            name = self._names.get(node)
+            if name is None:
+                self._unnamed += 1
+                name = f"{op or 'leaf'}#{self._unnamed}"
+            self._labels[node] = name
         return self._labels[node]
 
     def step(
