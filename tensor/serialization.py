@@ -51,9 +51,10 @@ def save(obj: Any, f: PathOrFile) -> None:
 
 
 def load(f: PathOrFile, map_location: Any = None, weights_only: bool = True) -> Any:
-    """Read back what :func:`save` wrote. ``map_location`` moves tensors to a device
-    (as ``Tensor.to``); ``weights_only`` is accepted for torch compatibility (loading
-    never executes code)."""
+    """Read back what :func:`save` wrote. Tensors come back on the device they were saved
+    from (a ``cuda`` tensor onto ``cuda``), or onto ``map_location`` when given (as
+    ``Tensor.to``: ``map_location="cpu"`` loads cuda tensors on a machine without one);
+    ``weights_only`` is accepted for torch compatibility (loading never executes code)."""
     source = f if isinstance(f, (str, os.PathLike)) else io.BytesIO(f.read())
     with np.load(source, allow_pickle=False) as archive:
         if _STRUCTURE not in archive.files:
@@ -74,7 +75,7 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], tensor_keys: dict[int, str]
             tensor_keys[id(obj)] = key
             arrays[key] = obj.detach().cpu().numpy()
         return {"type": "tensor", "key": key, "requires_grad": obj.requires_grad,
-                "parameter": isinstance(obj, Parameter)}
+                "parameter": isinstance(obj, Parameter), "device": str(obj.device)}
     if obj is None or isinstance(obj, (bool, str)):
         return {"type": "value", "value": obj}
     if isinstance(obj, (int, float)):
@@ -99,8 +100,9 @@ def _decode(node: dict, archive: Any, restored: dict[str, Tensor], map_location:
         key = node["key"]
         if key not in restored:
             t = _ops.from_numpy(archive[key])
-            if map_location is not None:
-                t = t.to(map_location)
+            location = node.get("device", "cpu") if map_location is None else map_location
+            if location != "cpu":
+                t = t.to(location)
             if node["parameter"]:
                 t = Parameter(t, node["requires_grad"])
             elif node["requires_grad"]:

@@ -81,7 +81,7 @@ elementwise = kernels("elementwise")
 reduce = kernels("reduce")
 matmul_kernels = kernels("matmul")
 softmax_kernels = kernels("softmax")
-index = kernels("index")
+index_kernels = kernels("index")
 optim = kernels("optim")
 
 
@@ -456,16 +456,13 @@ def log_softmax(x, axis):
 # ------------------------------------------------------------------ matmul
 
 def matmul(a, b):
-    """numpy's matmul rules on the batched matmul kernel: a 1-D operand is viewed as a
-    row (left) or column (right) matrix and that dimension dropped from the result."""
-    left_vector, right_vector = a.dim() == 1, b.dim() == 1
-    out = matmul_kernels.matmul(a.unsqueeze(0) if left_vector else a,
-                                b.unsqueeze(-1) if right_vector else b)
-    if right_vector:
-        out = out.squeeze(-1)
-    if left_vector:
-        out = out.squeeze(-2)
-    return out
+    """a @ b with numpy's (and torch's) rules for 1-D, 2-D and batched operands: one kernel."""
+    return matmul_kernels.matmul(a, b)
+
+
+def addmm(bias, mat1, mat2):
+    """bias + mat1 @ mat2, the bias added in the matmul's epilogue: one kernel."""
+    return matmul_kernels.addmm(bias, mat1, mat2)
 
 
 # ------------------------------------------------------- shape and indexing
@@ -495,11 +492,11 @@ def _is_basic(key) -> bool:
     return not builtins.any(isinstance(k, _Tensor) for k in _full_key(key))
 
 
-def getitem(x, key):
+def getitem(x, index):
     """``x[key]``: a view for basic keys; for index tensors a copy, made by the
     ``index_select`` kernel when the key holds one index tensor, else by torch's
     indexing (see the module docstring)."""
-    key = _full_key(key)
+    key = _full_key(index)
     tensors = [i for i, k in enumerate(key) if isinstance(k, _Tensor)]
     if not tensors:
         return x[key]
@@ -512,7 +509,7 @@ def getitem(x, key):
         1 for k in key if k is not None and k is not Ellipsis))
     size = view.shape[dim]
     flat = reshape(elementwise.binary("remainder", indices, size), (-1,))
-    out = index.index_select(view, dim, flat)
+    out = index_kernels.index_select(view, dim, flat)
     return out.view(view.shape[:dim] + indices.shape + view.shape[dim + 1:])
 
 
@@ -527,21 +524,21 @@ def _dim_after_basic(items, ellipsis_dims: int) -> int:
     return dim
 
 
-def setitem(x, key, value) -> None:
-    """Write ``value`` into ``x[key]`` in place (basic keys: the copy kernel into the view)."""
-    if _is_basic(key):
-        elementwise.copy_(x[key], value)
+def setitem(x, index, value) -> None:
+    """Write ``value`` into ``x[index]`` in place (basic keys: the copy kernel into the view)."""
+    if _is_basic(index):
+        elementwise.copy_(x[index], value)
     else:
-        x[key] = value
+        x[index] = value
 
 
-def index_add_zeros(shape, dtype, key, values, basic: bool):
-    """zeros(shape) with ``values`` added at ``key`` (repeated indices accumulate)."""
+def index_add_zeros(shape, dtype, index, values, basic: bool):
+    """zeros(shape) with ``values`` added at ``index`` (repeated indices accumulate)."""
     out = full(shape, 0, dtype)
-    if basic or _is_basic(key):
-        elementwise.copy_(out[key], values)
+    if basic or _is_basic(index):
+        elementwise.copy_(out[index], values)
     else:
-        out.index_put_(_full_key(key), values if is_storage(values) else
+        out.index_put_(_full_key(index), values if is_storage(values) else
                        full((), values, dtype), accumulate=True)
     return out
 
@@ -551,12 +548,12 @@ def _full_key(key):
 
 
 def take_along_axis(x, indices, axis):
-    return index.gather(x, axis, indices)
+    return index_kernels.gather(x, axis, indices)
 
 
 def scatter_along_axis_zeros(shape, dtype, indices, values, axis):
     """zeros(shape) with ``values`` put at ``indices`` along ``axis`` (indices are distinct there)."""
-    return index.scatter_add(tuple(shape), axis, indices, cast(values, dtype))
+    return index_kernels.scatter_add(tuple(shape), axis, indices, cast(values, dtype))
 
 
 def concatenate(arrays, axis):
@@ -616,7 +613,7 @@ def index_put(x, key, values, accumulate: bool):
         values = full((), values, dtype_of(x))
     key = _full_key(key)
     if len(key) == x.dim() and builtins.all(isinstance(k, _Tensor) for k in key):
-        return index.index_put(x, key, values, accumulate=accumulate)
+        return index_kernels.index_put(x, key, values, accumulate=accumulate)
     out = elementwise.copy(x)
     if _is_basic(key) and not accumulate:
         elementwise.copy_(out[key], values)
@@ -642,9 +639,28 @@ def out_of_range(indices, size, allow_negative: bool = True):
 
 def scatter_add_zeros(shape, dtype, indices, values, axis):
     """zeros(shape) with ``values`` added at ``indices`` along ``axis`` (repeats add up)."""
-    return index.scatter_add(tuple(shape), axis, indices, cast(values, dtype))
+    return index_kernels.scatter_add(tuple(shape), axis, indices, cast(values, dtype))
 
 
 def gather(x, indices, axis):
     """out[i][j][k] = x[i][indices[i][j][k]][k] (for axis 1), as torch.gather: one kernel."""
-    return index.gather(x, axis, indices)
+    return index_kernels.gather(x, axis, indices)
+
+
+# ------------------------------------------------- nn primitives (issue 11)
+
+def as_strided(x, shape, strides, offset=0):
+    """A view of ``x``'s memory with ``shape`` and ``strides`` (in elements) starting
+    ``offset`` elements in (``x`` contiguous; windows may overlap; nothing is copied)."""
+    return x.as_strided(tuple(shape), tuple(strides), x.storage_offset() + offset)
+
+
+def as_strided_backward(grad, input_shape, strides, offset=0):
+    """The adjoint of :func:`as_strided`: zeros(input_shape) with every element of ``grad``
+    added at the memory position it was read from (overlapping windows add up): the
+    deterministic ``index_add`` kernel over the positions the view read."""
+    size = math.prod(input_shape)
+    positions = as_strided(torch.arange(size, dtype=torch.int64, device=TORCH_DEVICE), grad.shape,
+                           strides, offset)
+    summed = index_kernels.index_add((size,), 0, reshape(positions, (-1,)), reshape(grad, (-1,)))
+    return summed.view(tuple(input_shape))

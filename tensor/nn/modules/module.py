@@ -361,7 +361,12 @@ class Module:
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def cpu(self) -> Module:
+        """Parameters (in place: the same Parameter objects), grads and buffers to ``cpu``."""
         return self._apply(lambda t: t.cpu())
+
+    def cuda(self, device: Any = None) -> Module:
+        """Parameters (in place: the same Parameter objects), grads and buffers to ``cuda``."""
+        return self._apply(lambda t: t.cuda(device))
 
     # ------------------------------------------------------------ state dict
     def state_dict(self, destination: dict | None = None, prefix: str = "",
