@@ -17,7 +17,7 @@ from . import _derivatives as F
 from . import _dtypes as D
 from ._tensor import Size, Tensor, _normalize_dim
 from .autograd import grad_mode
-from .backends import as_device, backend_for, device_mismatch, get_default_device
+from .backends import as_device, backend_for, device_mismatch, seed_all_backends
 
 _state = grad_mode.state
 
@@ -165,10 +165,7 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
 
 def manual_seed(seed: int):
     """Seed the random generator of every backend (results differ from torch's generator)."""
-    backend_for(get_default_device()).manual_seed(seed)
-    from .backends import numpy_backend
-
-    numpy_backend.manual_seed(seed)
+    seed_all_backends(seed)
 
 
 def from_numpy(array) -> Tensor:

@@ -10,6 +10,7 @@ the kernels run in Triton's CPU interpreter).
 from __future__ import annotations
 
 import os
+import sys
 
 from . import numpy_backend
 
@@ -75,6 +76,24 @@ def device_mismatch(*devices: device) -> RuntimeError:
     first, second = sorted({str(d) for d in devices}, key=lambda name: not name.startswith("cuda"))[:2]
     return RuntimeError("Expected all tensors to be on the same device, but found at least two "
                         f"devices, {first} and {second}!")
+
+
+_last_seed: list[int | None] = [None]
+
+
+def seed_all_backends(seed: int) -> None:
+    """Seed every device's generator (``manual_seed``); the cuda one also when its backend is
+    imported later, so seeding never imports torch by itself."""
+    _last_seed[0] = seed
+    numpy_backend.manual_seed(seed)
+    triton_backend = sys.modules.get(__name__ + ".triton_backend")
+    if triton_backend is not None:
+        triton_backend.manual_seed(seed)
+
+
+def last_seed() -> int | None:
+    """The seed of the last :func:`seed_all_backends` (None before any)."""
+    return _last_seed[0]
 
 
 def cuda_available() -> bool:

@@ -40,7 +40,7 @@ import math
 import torch
 
 from .. import _dtypes as D
-from . import numpy_backend
+from . import last_seed, numpy_backend
 
 name = "triton"
 device_type = "cuda"
@@ -186,6 +186,8 @@ def eye(n, m, dtype):
 
 
 _generator = [torch.Generator(device=TORCH_DEVICE)]
+if last_seed() is not None:
+    _generator[0].manual_seed(last_seed())
 
 
 def manual_seed(seed: int) -> None:
@@ -664,3 +666,29 @@ def as_strided_backward(grad, input_shape, strides, offset=0):
                            strides, offset)
     summed = index_kernels.index_add((size,), 0, reshape(positions, (-1,)), reshape(grad, (-1,)))
     return summed.view(tuple(input_shape))
+
+
+# ------------------------------------------------------ fused optimizer updates
+
+def sgd_step_(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0, nesterov=False,
+              weight_decay=0.0, maximize=False, first_step=False) -> None:
+    """torch's SGD update of ``param`` (and ``momentum_buffer``) in place, one kernel:
+
+    g = -grad if maximize else grad;  g += weight_decay * param;
+    b = g (first step) or momentum * b + (1 - dampening) * g;  g = g + momentum * b (nesterov) or b;
+    param -= lr * g.
+    """
+    optim.sgd_step_(param, grad, momentum_buffer, lr=lr, momentum=momentum, dampening=dampening,
+                    nesterov=nesterov, weight_decay=weight_decay, maximize=maximize, first_step=first_step)
+
+
+def adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, step, lr, beta1, beta2, eps,
+               weight_decay=0.0, decoupled=False, amsgrad=False, maximize=False) -> None:
+    """torch's Adam (AdamW with ``decoupled``) update at ``step`` in place, one kernel:
+
+    m = lerp(m, g, 1 - beta1);  v = beta2 v + (1 - beta2) g^2;  v_max = max(v_max, v) [amsgrad];
+    param -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps).
+    """
+    optim.adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step=step, lr=lr, beta1=beta1,
+                     beta2=beta2, eps=eps, weight_decay=weight_decay, decoupled=decoupled,
+                     amsgrad=amsgrad, maximize=maximize)

@@ -8,7 +8,7 @@ from typing import Any
 from .. import _ops
 from .._dtypes import float32
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, bump_versions, fused_update
 
 
 class Adam(Optimizer):
@@ -23,6 +23,8 @@ class Adam(Optimizer):
 
     State per parameter: ``step`` (a float32 0-d tensor, as torch keeps it),
     ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq``.
+    On cuda the whole update of a parameter is one fused kernel (the backend's
+    ``adam_step_``); on cpu it runs as the tensor ops written here.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
@@ -47,7 +49,6 @@ class Adam(Optimizer):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         for param in params:
-            grad = -param.grad if group["maximize"] else param.grad
             state = self.state[param]
             if not state:
                 state["step"] = _ops.tensor(0.0, dtype=float32)
@@ -57,6 +58,11 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = _ops.zeros_like(param)
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             state["step"].add_(1)
+            step_ = fused_update(param, "adam_step_")
+            if step_ is not None:
+                _fused_step(step_, param, state, group)
+                continue
+            grad = -param.grad if group["maximize"] else param.grad
             if weight_decay != 0:
                 if group["decoupled_weight_decay"]:
                     param.mul_(1 - lr * weight_decay)
@@ -75,6 +81,18 @@ class Adam(Optimizer):
                 second_moment = exp_avg_sq
             denom = (second_moment.sqrt() / bias_correction2_sqrt).add_(eps)
             param.add_(exp_avg / denom, alpha=-step_size)
+
+
+def _fused_step(step_, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+    """The whole update of ``param`` and its moments in one backend kernel (the same formula)."""
+    beta1, beta2 = group["betas"]
+    max_exp_avg_sq = state.get("max_exp_avg_sq")
+    step_(param._data, param.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+          None if max_exp_avg_sq is None else max_exp_avg_sq._data, step=state["step"].item(),
+          lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+          weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
+          amsgrad=group["amsgrad"], maximize=group["maximize"])
+    bump_versions(param, state["exp_avg"], state["exp_avg_sq"], max_exp_avg_sq)
 
 
 def _lerp_(start: Tensor, end: Tensor, weight: float) -> Tensor:

@@ -172,11 +172,26 @@ class Optimizer:
         return "\n".join(lines)
 
 
+def fused_update(param: Tensor, name: str) -> Callable | None:
+    """The backend's fused in-place update ``name`` for ``param`` (on cuda: one kernel per
+    parameter, e.g. ``sgd_step_``), or None where the backend has none: on cpu the
+    optimizers run their tensor-op formulas, which give torch's numbers."""
+    return getattr(param._backend, name, None)
+
+
+def bump_versions(*tensors: Tensor | None) -> None:
+    """Count an in-place update made by a fused kernel, as the in-place tensor ops do."""
+    for t in tensors:
+        if t is not None:
+            t._version_counter[0] += 1
+
+
 def _cast_state(param: Tensor, value: Any, key: str | None = None) -> Any:
-    """A copy of saved state for ``param``: tensors cloned and cast to its dtype (not 'step')."""
+    """A copy of saved state for ``param``: tensors cloned and moved to its device and cast to
+    its dtype (not 'step')."""
     if isinstance(value, Tensor):
         value = value.detach().clone()
-        return value if key == "step" else value.to(dtype=param.dtype)
+        return value if key == "step" else value.to(device=param.device, dtype=param.dtype)
     if isinstance(value, dict):
         return {k: _cast_state(param, v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

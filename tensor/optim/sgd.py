@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import _ops
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, bump_versions, fused_update
 
 
 class SGD(Optimizer):
@@ -18,6 +19,8 @@ class SGD(Optimizer):
     p <- p - lr * g
 
     The momentum buffer ``b`` is ``state[p]["momentum_buffer"]``.
+    On cuda the whole update of a parameter is one fused kernel (the backend's
+    ``sgd_step_``); on cpu it runs as the tensor ops written here.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
@@ -39,6 +42,10 @@ class SGD(Optimizer):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         weight_decay, nesterov = group["weight_decay"], group["nesterov"]
         for param in params:
+            step_ = fused_update(param, "sgd_step_")
+            if step_ is not None:
+                self._fused_step(step_, param, group)
+                continue
             grad = -param.grad if group["maximize"] else param.grad
             if weight_decay != 0:
                 grad = grad.add(param, alpha=weight_decay)
@@ -52,3 +59,19 @@ class SGD(Optimizer):
                     buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
                 grad = grad.add(buffer, alpha=momentum) if nesterov else buffer
             param.add_(grad, alpha=-lr)
+
+    def _fused_step(self, step_, param: Tensor, group: dict[str, Any]) -> None:
+        """The whole update of ``param`` (and its momentum buffer) in one backend kernel."""
+        buffer = None
+        first_step = False
+        if group["momentum"] != 0:
+            state = self.state[param]
+            buffer = state.get("momentum_buffer")
+            first_step = buffer is None
+            if first_step:
+                buffer = state["momentum_buffer"] = _ops.empty_like(param)
+        step_(param._data, param.grad._data, None if buffer is None else buffer._data,
+              lr=group["lr"], momentum=group["momentum"], dampening=group["dampening"],
+              nesterov=group["nesterov"], weight_decay=group["weight_decay"],
+              maximize=group["maximize"], first_step=first_step)
+        bump_versions(param, buffer)
