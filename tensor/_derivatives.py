@@ -78,7 +78,7 @@ class Add(Op):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        other = data(b) if alpha == 1 else ctx.backend.mul(data(b), alpha)
+        other = _scaled(ctx, b, alpha)
         return ctx.backend.add(data(a), other, binary_dtype(a, b))
 
     @staticmethod
@@ -90,6 +90,13 @@ class Add(Op):
         return grad, (grad if ctx.alpha == 1 else ctx.backend.mul(grad, ctx.alpha)), None
 
 
+def _scaled(ctx, b, alpha):
+    """alpha * b for add/sub: a Python number stays a Python number (so it keeps its weak dtype)."""
+    if alpha == 1:
+        return data(b)
+    return b * alpha if not isinstance(b, Tensor) else ctx.backend.mul(b._data, alpha)
+
+
 class Sub(Op):
     """out = a - alpha * b;  da = grad,  db = -alpha * grad."""
 
@@ -99,7 +106,7 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        other = data(b) if alpha == 1 else ctx.backend.mul(data(b), alpha)
+        other = _scaled(ctx, b, alpha)
         return ctx.backend.sub(data(a), other, binary_dtype(a, b))
 
     @staticmethod
@@ -540,6 +547,37 @@ class Clamp(Op):
         if ctx.high is not None:
             inside = inside & (a <= ctx.high)
         return grad * inside.to(grad.dtype), None, None
+
+
+class ClampTensor(Op):
+    """out = min(max(a, low), high) with tensor bounds (either may be None), broadcast;
+    da = grad where low <= a <= high;  dlow = grad where a < low < high;
+    dhigh = grad where a > high or high < low (torch's choice where the bounds cross)."""
+
+    node_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, a, low, high, dtype):
+        ctx.save_for_backward(a, low, high)
+        backend = ctx.backend
+        arrays = [None if t is None else backend.astype(t._data, dtype) for t in (a, low, high)]
+        return backend.clamp(*arrays)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, low, high = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        zero = _zero_scalar(grad)
+        inside = (a >= low) if high is None else (a <= high) if low is None else (a >= low) & (a <= high)
+        grad_a = where(inside, grad, zero) if needs[0] else None
+        grad_low = grad_high = None
+        if needs[1]:
+            below = a < low
+            grad_low = where(below if high is None else below & (low < high), grad, zero)
+        if needs[2]:
+            above = a > high
+            grad_high = where(above if low is None else above | (high < low), grad, zero)
+        return grad_a, grad_low, grad_high, None
 
 
 class Maximum(Op):
@@ -1650,3 +1688,140 @@ class MaskedFill(Op):
     @staticmethod
     def backward(ctx, grad):
         return where(ctx.mask, zeros_like(grad), grad), None, None
+
+
+# ------------------------------------------------ fused nn nodes (issue 11)
+# Single nodes with torch's names for the layers and losses of tensor.nn, so that a
+# model's graph reads as torch's: Linear -> AddmmBackward0, nll_loss ->
+# NllLossBackward0 (over LogSoftmaxBackward0 for cross_entropy), mse_loss ->
+# MseLossBackward0.
+
+def _constant(ctx, storage):
+    """A Tensor around backend storage that takes no part in the graph."""
+    return Tensor._make(storage, ctx.backend, False, None, 0, None)
+
+
+class Addmm(Op):
+    """out = bias + mat1 @ mat2;  dbias = grad (summed to bias's shape by the engine),
+    dmat1 = grad @ mat2^T,  dmat2 = mat1^T @ grad."""
+
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, bias, mat1, mat2):
+        ctx.save_for_backward(mat1, mat2)
+        return ctx.backend.addmm(bias._data, mat1._data, mat2._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        mat1, mat2 = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (grad if needs[0] else None,
+                grad @ mat2.mT if needs[1] else None,
+                mat1.mT @ grad if needs[2] else None)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        mat1, mat2 = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        backend = ctx.backend
+        return (grad if needs[0] else None,
+                backend.matmul(grad, backend.permute(mat2._data, (1, 0))) if needs[1] else None,
+                backend.matmul(backend.permute(mat1._data, (1, 0)), grad) if needs[2] else None)
+
+
+class NllLoss(Op):
+    """Negative log-likelihood of class targets t for log-probabilities a with classes
+    along dim 1 (dim 0 for a single sample of shape (C,)):
+
+    loss_i = -w[t_i] * a[i, t_i],  with w[t_i] = 0 where t_i == ignore_index;
+    'sum' adds the loss_i, 'mean' divides that by sum_i w[t_i], 'none' keeps them.
+    da[i, c] = -w[t_i] * g_i  at c = t_i (0 elsewhere), g_i the loss_i's gradient.
+    """
+
+    node_name = "NllLossBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, target, weight, ignore_index, reduction):
+        backend = ctx.backend
+        class_dim = 0 if a.ndim == 1 else 1
+        ignored = backend.eq(target._data, ignore_index)
+        safe_target = backend.where(ignored, 0, target._data)
+        weights = backend.astype(backend.logical_not(ignored), a.dtype)
+        if weight is not None:
+            weights = backend.mul(weights, backend.getitem(weight._data, safe_target), a.dtype)
+        index_shape = list(target.shape)
+        index_shape.insert(class_dim, 1)
+        index = backend.reshape(safe_target, tuple(index_shape))
+        picked = backend.reshape(backend.gather(a._data, index, class_dim), tuple(target.shape))
+        losses = backend.neg(backend.mul(picked, weights))
+        ctx.shape, ctx.index, ctx.class_dim = a.shape, index, class_dim
+        ctx.weights, ctx.reduction = weights, reduction
+        if reduction == "none":
+            return losses
+        total = backend.sum(losses)
+        if reduction == "sum":
+            return total
+        ctx.total_weight = backend.sum(weights)
+        return backend.div(total, ctx.total_weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        per_sample = -grad * _constant(ctx, ctx.weights)
+        if ctx.reduction == "mean":
+            per_sample = per_sample / _constant(ctx, ctx.total_weight)
+        per_sample = per_sample.reshape(ctx.backend.shape(ctx.index))
+        return ScatterAdd.apply(per_sample, ctx.shape, ctx.index, ctx.class_dim), None, None, None, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        backend = ctx.backend
+        per_sample = backend.mul(backend.neg(grad), ctx.weights)
+        if ctx.reduction == "mean":
+            per_sample = backend.div(per_sample, ctx.total_weight)
+        per_sample = backend.reshape(per_sample, backend.shape(ctx.index))
+        return (backend.scatter_add_zeros(ctx.shape, backend.dtype_of(grad), ctx.index,
+                                          per_sample, ctx.class_dim),
+                None, None, None, None)
+
+
+class NllLoss2d(NllLoss):
+    """nll_loss over inputs with spatial dims (N, C, d1, ...): torch's name for that node."""
+
+    node_name = "NllLoss2DBackward0"
+
+
+class MseLoss(Op):
+    """out = reduce((a - b)^2) ('mean' divides by the element count n, 'sum', 'none');
+    da = 2 (a - b) grad (/ n for 'mean'),  db = -da."""
+
+    node_name = "MseLossBackward0"
+    n_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, b, reduction):
+        backend = ctx.backend
+        ctx.save_for_backward(a, b)
+        diff = backend.sub(a._data, b._data, binary_dtype(a, b))
+        squared = backend.mul(diff, diff)
+        ctx.scale = 2.0 / max(backend.prod_of(backend.shape(diff)), 1) if reduction == "mean" else 2.0
+        if reduction == "none":
+            return squared
+        return backend.sum(squared) if reduction == "sum" else backend.mean(squared)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = (a - b) * (grad * ctx.scale)
+        needs = ctx.needs_input_grad
+        return (grad_a if needs[0] else None), (-grad_a if needs[1] else None), None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        a, b = ctx.saved_tensors
+        backend = ctx.backend
+        diff = backend.sub(a._data, b._data, binary_dtype(a, b))
+        grad_a = backend.mul(diff, backend.mul(grad, ctx.scale))
+        needs = ctx.needs_input_grad
+        return (grad_a if needs[0] else None), (backend.neg(grad_a) if needs[1] else None), None

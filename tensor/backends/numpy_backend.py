@@ -654,3 +654,34 @@ def gather(x, indices, axis):
     grid = list(np.indices(indices.shape, sparse=True))
     grid[axis] = indices
     return _arr(x[tuple(grid)])
+
+
+# ------------------------------------------------- nn primitives (issue 11)
+
+def addmm(bias, mat1, mat2):
+    """bias + mat1 @ mat2 for matrices mat1 (n, k), mat2 (k, m) and bias broadcast to (n, m)."""
+    out = np.matmul(mat1, mat2)
+    out += bias
+    return _arr(out)
+
+
+def as_strided(x, shape, strides, offset=0):
+    """A view of ``x``'s memory with ``shape`` and ``strides`` (in elements) starting
+    ``offset`` elements in, as ``torch.as_strided`` (``x`` must be contiguous).
+
+    Windows may overlap (the im2col view of a convolution reads each pixel once per
+    kernel position that covers it) and nothing is copied.
+    """
+    item = x.itemsize
+    flat = x.reshape(-1)[offset:]
+    return np.lib.stride_tricks.as_strided(
+        flat, shape=tuple(shape), strides=tuple(s * item for s in strides), writeable=False)
+
+
+def as_strided_backward(grad, input_shape, strides, offset=0):
+    """The adjoint of :func:`as_strided`: zeros(input_shape) with every element of ``grad``
+    added at the memory position it was read from (overlapping windows add up)."""
+    size = math.prod(input_shape)
+    positions = as_strided(np.arange(size, dtype=np.int64), grad.shape, strides, offset)
+    summed = np.bincount(positions.reshape(-1), weights=grad.reshape(-1), minlength=size)
+    return _arr(summed.astype(grad.dtype, copy=False).reshape(input_shape))

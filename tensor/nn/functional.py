@@ -15,6 +15,7 @@ import math
 import warnings
 
 from .. import _ops as ops
+from .._derivatives import Addmm, MseLoss, NllLoss, NllLoss2d
 from .._tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -92,8 +93,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_features} and "
             f"{weight.shape[1]}x{weight.shape[0]})"
         )
-    out = ops.matmul(input, weight.t())
-    return out if bias is None else out + bias
+    if bias is None:
+        return ops.matmul(input, weight.t())
+    if input.ndim == 2 and weight.ndim == 2:
+        return Addmm.apply(bias, input, weight.t())
+    if weight.ndim == 2 and input.ndim > 0:
+        # torch flattens the batch dims into rows for one addmm and views the result back.
+        rows = Addmm.apply(bias, input.reshape(-1, in_features), weight.t())
+        return rows.view(*input.shape[:-1], weight.shape[0])
+    return ops.matmul(input, weight.t()) + bias
 
 
 # ------------------------------------------------------------------ losses
@@ -107,7 +115,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
             "to broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
-    return _reduce((input - target) ** 2, reduction)
+    return MseLoss.apply(input, target, reduction)
 
 
 def _torch_size(shape) -> str:
@@ -124,20 +132,27 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     every target is ignored).
     """
     _check_reduction(reduction)
-    log_probs, target, out_shape = _class_layout(input, target)
-    losses, weights = _picked_losses(log_probs, target, weight, ignore_index)
-    if reduction == "none":
-        return losses.reshape(out_shape)
-    if reduction == "sum":
-        return losses.sum()
-    if weights is None:
-        return losses.mean()
-    return losses.sum() / weights.sum()
+    _check_class_target(input, target)
+    classes = input.shape[0 if input.ndim == 1 else 1]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}"
+        )
+    _check_target_range(target, classes, ignore_index)
+    if input.ndim <= 2:
+        return NllLoss.apply(input, target, weight, ignore_index, reduction)
+    if input.ndim == 4:
+        return NllLoss2d.apply(input, target, weight, ignore_index, reduction)
+    # torch views other spatial layouts as (N, C, d, 1) for its 2-d kernel and back.
+    batch, classes = input.shape[:2]
+    out = NllLoss2d.apply(input.reshape(batch, classes, -1, 1), target.reshape(batch, -1, 1),
+                          weight, ignore_index, reduction)
+    return out.reshape(target.shape) if reduction == "none" else out
 
 
-def _class_layout(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, tuple]:
-    """Check an (input, class-index target) pair the way torch does; return input as (M, C)
-    with classes last, target as (M,), and the shape of the unreduced loss."""
+def _check_class_target(input: Tensor, target: Tensor) -> None:
+    """Check an (input, class-index target) pair the way torch does (shapes, target dtype)."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if input.ndim != 1:
@@ -156,52 +171,15 @@ def _class_layout(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, tuple]
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {ops.dtype_name(target.dtype)}"
         )
-    if input.ndim == 1:
-        return input.unsqueeze(0), target.reshape(1), tuple(target.shape)
-    if input.ndim == 2:
-        return input, target, (input.shape[0],)
-    classes = input.shape[1]
-    classes_last = input.permute(0, *range(2, input.ndim), 1)
-    return classes_last.reshape(-1, classes), target.reshape(-1), tuple(target.shape)
 
 
-def _picked_losses(log_probs: Tensor, target: Tensor, weight: Tensor | None,
-                   ignore_index: int) -> tuple[Tensor, Tensor | None]:
-    """loss_m = -w[t_m] * log_probs[m, t_m] for (M, C) log_probs and (M,) targets.
-
-    Returns the losses and the per-sample weights (None when every weight is 1,
-    i.e. no class weights and no ignored targets).
-    """
-    rows, classes = log_probs.shape
-    if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
-        raise RuntimeError(
-            f"weight tensor should be defined either for all {classes} classes or no classes "
-            f"but got weight tensor of shape: {list(weight.shape)}"
-        )
-    if rows == 0:
-        # No samples: 'sum' is 0 and 'mean' is 0 / 0 = nan, as in torch.
-        empty = log_probs.sum(1)
-        return empty, empty.detach()
-    out_of_range = (target < 0) | (target >= classes)
-    any_out_of_range = out_of_range.sum().item() > 0
-    ignored = None
-    # Only targets outside [0, C) or an ignore_index inside it can be ignored ones.
-    if any_out_of_range or 0 <= ignore_index < classes:
-        ignored = target == ignore_index
-        if ignored.sum().item() == 0:
-            ignored = None
-    if any_out_of_range:
-        if ignored is not None:
-            out_of_range = out_of_range & ~ignored
-        if out_of_range.sum().item() > 0:
-            raise IndexError(f"Target {target[out_of_range][0].item()} is out of bounds.")
-    safe_target = target if ignored is None else ops.where(ignored, 0, target)
-    picked = log_probs[ops.arange(rows), safe_target]
-    weights = None if weight is None else weight[safe_target]
-    if ignored is not None:
-        kept = (~ignored).to(log_probs.dtype)
-        weights = kept if weights is None else weights * kept
-    return (-picked if weights is None else -picked * weights), weights
+def _check_target_range(target: Tensor, classes: int, ignore_index: int) -> None:
+    """torch's IndexError for a target outside [0, classes) that is not ``ignore_index``."""
+    if target.numel() == 0:
+        return
+    out_of_range = ((target < 0) | (target >= classes)) & (target != ignore_index)
+    if out_of_range.any().item():
+        raise IndexError(f"Target {target[out_of_range][0].item()} is out of bounds.")
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,

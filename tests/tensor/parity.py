@@ -376,6 +376,13 @@ OPS = [
     # compositions that reuse inputs
     binary("diamond", lambda m, x, y: (x * y).exp() + (x * y).sin() * x),
     unary("reuse", lambda m, x: x * x * x + x / (1 + x * x)),
+    # fused nn nodes (AddmmBackward0, NllLossBackward0, NllLoss2DBackward0, MseLossBackward0)
+    fixed("linear", lambda m, x, w, b: m.nn.functional.linear(x, w, b), (3, 4), (2, 4), (2,)),
+    fixed("cross_entropy", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor([0, 3, 1])),
+          (3, 4)),
+    fixed("cross_entropy_2d", lambda m, x: m.nn.functional.cross_entropy(
+        x, m.tensor([[[0, 1], [2, 0]], [[1, 1], [0, 2]]]), reduction="sum"), (2, 3, 2, 2)),
+    fixed("mse_loss", lambda m, x, y: m.nn.functional.mse_loss(x, y), (3, 4), (3, 4)),
 ]
 
 def _augmented(x, y):
