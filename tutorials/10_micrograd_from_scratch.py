@@ -5,27 +5,20 @@
 What you will see: a number that remembers how it was made, the chain rule
 run backwards through a graph of such numbers, and a small neural network
 trained with nothing else, to separate two interleaving moons. Outputs go to
-$LUCIDGRAD_OUT (default ./tutorial_output/): the decision boundary as a PNG,
-and the graph of one neuron as DOT text (plus SVG when Graphviz's `dot` is
-installed). Runs headless in about ten seconds.
+$LUCIDGRAD_OUT (default ./tutorial_output/): the decision boundary and the
+loss curve as PNGs, and the graph of one neuron as DOT text (plus SVG when
+Graphviz's `dot` or graphviz-pure is installed). Runs headless in about ten seconds.
 """
 
-import os
 import random
 import shutil
-from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from _tutorial import OUT, announce, save  # pictures to $LUCIDGRAD_OUT, headless (Agg)
 
-matplotlib.use("Agg")  # draw to files, no window needed
-import matplotlib.pyplot as plt  # noqa: E402
-
-from micro import Value, check_gradients, draw_dot, to_dot  # noqa: E402
-from micro.datasets import make_moons  # noqa: E402
-from micro.nn import MLP, Neuron  # noqa: E402
-
-OUT = Path(os.environ.get("LUCIDGRAD_OUT", "tutorial_output"))
-OUT.mkdir(parents=True, exist_ok=True)
+from micro import Value, check_gradients, draw_dot, to_dot
+from micro.datasets import make_moons
+from micro.nn import MLP, Neuron
 
 # ---------------------------------------------------------------------------
 # 1. A Value remembers how it was made.
@@ -68,8 +61,9 @@ y = neuron(x)
 y.backward()
 names = {neuron.w[0]: "w1", neuron.w[1]: "w2", neuron.b: "b", x[0]: "x1", x[1]: "x2"}
 (OUT / "neuron.dot").write_text(to_dot(y, labels=names))
-if shutil.which("dot"):
+if shutil.which("dot") or shutil.which("graphviz-pure"):
     draw_dot(y, OUT / "neuron.svg", labels=names)
+    announce(OUT / "neuron.svg")
 print(f"graph of one neuron written to {OUT / 'neuron.dot'}")
 
 # ---------------------------------------------------------------------------
@@ -116,8 +110,10 @@ def train_step(learning_rate):
 
 
 steps = 60
+history = []
 for step in range(steps):
     loss, accuracy = train_step(learning_rate=1.0 - 0.9 * step / steps)
+    history.append((loss, accuracy))
     if step % 10 == 0 or step == steps - 1:
         print(f"step {step:3d}  loss {loss:.4f}  accuracy {accuracy:.0%}")
 
@@ -131,13 +127,30 @@ ys = [-1.2 + 2.8 * j / 29 for j in range(30)]
 grid = [[model([gx, gy]).data for gx in xs] for gy in ys]
 figure, axes = plt.subplots(figsize=(6, 4.5))
 axes.contourf(xs, ys, grid, levels=[-1e9, 0, 1e9], colors=["#fbb4ae", "#b3cde3"], alpha=0.8)
-axes.scatter(
-    [p[0] for p in points],
-    [p[1] for p in points],
-    c=["#e41a1c" if label < 0 else "#377eb8" for label in labels],
-    edgecolors="k",
-    s=25,
-)
-axes.set_title(f"micro.nn.MLP(2, [16, 16, 1]): train accuracy {accuracy:.0%}")
-figure.savefig(OUT / "decision_boundary.png", dpi=100, bbox_inches="tight")
-print(f"decision boundary written to {OUT / 'decision_boundary.png'}")
+for label, color, name in ((-1, "#e41a1c", "class -1"), (1, "#377eb8", "class +1")):
+    members = [p for p, t in zip(points, labels, strict=True) if t == label]
+    axes.scatter([p[0] for p in members], [p[1] for p in members], c=color, edgecolors="k", s=25,
+                 label=f"{name} (training point)")
+axes.scatter([], [], marker="s", c="#fbb4ae", label="predicted -1 (score < 0)")
+axes.scatter([], [], marker="s", c="#b3cde3", label="predicted +1 (score > 0)")
+axes.set_title(f"micro.nn.MLP(2, [16, 16, 1]) on two moons: train accuracy {accuracy:.0%}")
+axes.set_xlabel("x1")
+axes.set_ylabel("x2")
+axes.legend(loc="lower left", fontsize=8)
+save(figure, "decision_boundary.png")
+
+# ---------------------------------------------------------------------------
+# 8. The loss curve: the loss (data + L2 penalty) and accuracy per step.
+figure, loss_axes = plt.subplots(figsize=(7, 4))
+loss_axes.plot([h[0] for h in history], color="tab:blue", label="loss (max-margin + L2)")
+loss_axes.set_xlabel("training step")
+loss_axes.set_ylabel("loss")
+accuracy_axes = loss_axes.twinx()
+accuracy_axes.plot([h[1] for h in history], color="tab:orange", label="train accuracy")
+accuracy_axes.set_ylabel("train accuracy")
+accuracy_axes.set_ylim(0, 1.05)
+lines = loss_axes.get_legend_handles_labels()
+more = accuracy_axes.get_legend_handles_labels()
+loss_axes.legend(lines[0] + more[0], lines[1] + more[1], loc="center right")
+loss_axes.set_title("Training micro.nn.MLP on two moons: loss and accuracy per step")
+save(figure, "loss_curve.png")
