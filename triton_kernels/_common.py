@@ -173,6 +173,31 @@ def collapse_dims(shape: Sequence[int], *strides: Sequence[int]) -> tuple[tuple[
     return (tuple(out_shape),) + tuple(tuple(st) for st in out_strides)
 
 
+def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape ``shapes`` broadcast to, with torch's RuntimeError when they do not broadcast.
+
+    Shapes align at their last dim; each dim is the operands' common size,
+    where a size of 1 stretches. The error names the first two clashing
+    operands as torch does: "The size of tensor a (3) must match the size of
+    tensor b (4) at non-singleton dimension 1".
+    """
+    rank = max((len(s) for s in shapes), default=0)
+    out = [1] * rank
+    owner = [0] * rank
+    for k, shape in enumerate(shapes):
+        for i, size in enumerate(shape, start=rank - len(shape)):
+            if size == out[i] or size == 1:
+                continue
+            if out[i] != 1:
+                first, second = (out[i], size) if owner[i] < k else (size, out[i])
+                raise RuntimeError(
+                    f"The size of tensor a ({first}) must match the size of tensor b ({second}) "
+                    f"at non-singleton dimension {i}"
+                )
+            out[i], owner[i] = size, k
+    return tuple(out)
+
+
 def broadcast_strides(x: torch.Tensor, shape: Sequence[int]) -> tuple[int, ...]:
     """``x``'s strides seen at the broadcast ``shape``: stride 0 on broadcast dims, no copy."""
     lead = len(shape) - x.dim()
@@ -189,9 +214,13 @@ class AotBuild:
     """One shipped (kernel, dtype, config) that ``python -m triton_kernels.inspect`` compiles for sm_80/sm_90.
 
     ``signature`` maps every kernel argument to a Triton type string
-    (``"*fp32"``, ``"*bf16"``, ``"i32"``, ``"i64"``, ``"fp32"``, ``"constexpr"``);
-    ``constexprs`` gives the value of every ``constexpr`` argument (unit
-    strides the JIT would specialise belong here too, as the JIT sees them);
+    (``"*fp32"``, ``"*bf16"``, ``"i32"``, ``"i64"``, ``"fp32"``, ``"constexpr"``),
+    or, for a tuple argument (e.g. the strides of an N-d operand), to a tuple
+    of such strings, one per element;
+    ``constexprs`` gives the value of every ``constexpr`` argument by name
+    (unit strides the JIT would specialise belong here too, as the JIT sees
+    them: an element of a tuple argument is keyed ``(argument_index,
+    element_index)``, as ``triton.compiler.ASTSource`` takes it);
     ``divisible`` names the pointer and integer arguments the JIT would mark
     divisible by 16. Each kernel module lists its shipped builds in a
     module-level ``AOT_BUILDS`` list of these records.
