@@ -32,6 +32,7 @@ do not bump torch's version counter, so writing a gradient into the logits
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator, Sequence
 
 import torch
@@ -205,6 +206,208 @@ def _softmax_backward_kernel(
             tl.store(dx_rows + c * dx_col_stride, dx, mask=mask)
 
 
+# ------------------------------------------------------- cross_entropy kernels
+
+@triton.jit
+def _cross_entropy_kernel(
+    x_ptr, target_ptr, grad_ptr, loss_ptr, n_rows, n_cols, d1, d2, d3,
+    xs0, xs1, xs2, xs3, x_col_stride,
+    ts0, ts1, ts2, ts3,
+    gs0, gs1, gs2, gs3, grad_col_stride,
+    ls0, ls1, ls2, ls3,
+    weight_ptr, weight_stride, total_weight_ptr, ignore_index, smoothing_hi, smoothing_lo,
+    HAS_WEIGHT: tl.constexpr, SMOOTH: tl.constexpr, MEAN: tl.constexpr, ACC: tl.constexpr,
+    ONE_BLOCK: tl.constexpr, BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
+):
+    """Per-row cross-entropy loss and, in the same pass, its gradient with respect to the logits.
+
+    Grid: ``cdiv(n_rows, BLOCK_ROWS)``; block: ``BLOCK_ROWS`` rows x
+    ``BLOCK_N`` classes. Loads each logit once (one block) or twice (online),
+    one target and one weight per row, the weights once per row when
+    smoothing; stores one gradient per logit (into a fresh buffer, never the
+    logits) and one loss per row. With ``lse = log sum_c exp(x_c)``,
+    ``p_c = exp(x_c - lse)``, ``W = sum_c w_c`` (``w = 1`` without weights)
+    and ``eps`` the label smoothing over ``C`` classes:
+    ``loss = (1 - eps) w_t (lse - x_t) + eps / C (W lse - sum_c w_c x_c)``,
+    ``dloss/dx_c = (1 - eps) w_t (p_c - [c = t]) + eps / C (W p_c - w_c)``,
+    both 0 where ``t == ignore_index``; the gradient is divided by the total
+    weight of the batch (``total_weight_ptr``) when ``MEAN``. A target
+    outside ``[0, C)`` gives NaN (no out-of-bounds access). ``eps`` arrives as
+    two fp32 scalars ``smoothing_hi + smoothing_lo`` (Triton passes Python
+    floats as fp32), so that fp64 runs see it to about 48 bits.
+    """
+    smoothing = tl.cast(smoothing_hi, ACC) + tl.cast(smoothing_lo, ACC)
+    rows = tl.program_id(0).to(tl.int64) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)
+    row_mask = rows < n_rows
+    x_rows = x_ptr + _row_offsets(rows, d1, d2, d3, xs0, xs1, xs2, xs3)
+    grad_rows = grad_ptr + _row_offsets(rows, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
+    target = tl.load(target_ptr + _row_offsets(rows, d1, d2, d3, ts0, ts1, ts2, ts3), mask=row_mask,
+                     other=ignore_index).to(tl.int64)
+    valid = row_mask & (target != ignore_index)
+    in_range = (target >= 0) & (target < n_cols)
+    safe_target = tl.where(in_range, target, 0)
+    x_target = tl.load(x_rows + safe_target * x_col_stride, mask=valid & in_range, other=0.0).to(ACC)
+    x_target = tl.where(in_range, x_target, float("nan"))
+    if HAS_WEIGHT:
+        w_target = tl.load(weight_ptr + safe_target * weight_stride, mask=valid & in_range, other=0.0).to(ACC)
+    else:
+        w_target = tl.full([BLOCK_ROWS], 1.0, ACC)
+    w_target = tl.where(valid & ~in_range, float("nan"), w_target)
+    x_rows = x_rows[:, None]
+    cols = tl.arange(0, BLOCK_N).to(tl.int64)[None, :]
+
+    stats = (tl.full([BLOCK_ROWS], float("-inf"), ACC), tl.zeros([BLOCK_ROWS], ACC),
+             tl.zeros([BLOCK_ROWS], ACC), tl.zeros([BLOCK_ROWS], ACC))
+    if ONE_BLOCK:  # the row stays in registers between the two passes
+        mask = row_mask[:, None] & (cols < n_cols)
+        x = tl.load(x_rows + cols * x_col_stride, mask=mask, other=float("-inf")).to(ACC)
+        w = _class_weights(weight_ptr, weight_stride, cols, mask, HAS_WEIGHT, ACC)
+        stats = _cross_entropy_fold(stats, x, w, mask, SMOOTH)
+    else:
+        for start in range(0, n_cols, BLOCK_N):
+            c = start + cols
+            mask = row_mask[:, None] & (c < n_cols)
+            x = tl.load(x_rows + c * x_col_stride, mask=mask, other=float("-inf")).to(ACC)
+            w = _class_weights(weight_ptr, weight_stride, c, mask, HAS_WEIGHT, ACC)
+            stats = _cross_entropy_fold(stats, x, w, mask, SMOOTH)
+    m, s, sum_wx, sum_w = stats
+    lse = _finite_shift(m) + tl.log(s)
+    loss = w_target * (lse - x_target)
+    if SMOOTH:
+        loss = (1.0 - smoothing) * loss + smoothing / n_cols * (sum_w * lse - sum_wx)
+    loss = tl.where(valid, loss, 0.0)
+    tl.store(loss_ptr + _row_offsets(rows, d1, d2, d3, ls0, ls1, ls2, ls3), loss, mask=row_mask)
+
+    scale = 1.0
+    if MEAN:
+        scale = 1.0 / tl.load(total_weight_ptr)
+    keep = valid[:, None]  # ignored rows get 0 * grad: 0, or NaN where their logits are not finite, as torch
+    if ONE_BLOCK:
+        grad = _cross_entropy_grad(x, w, cols, target, w_target, lse, sum_w, smoothing, n_cols, SMOOTH)
+        tl.store(grad_rows + cols * grad_col_stride, tl.where(keep, grad * scale, grad * 0.0), mask=mask)
+    else:
+        for start in range(0, n_cols, BLOCK_N):
+            c = start + cols
+            mask = row_mask[:, None] & (c < n_cols)
+            x = tl.load(x_rows + c * x_col_stride, mask=mask, other=float("-inf")).to(ACC)
+            w = _class_weights(weight_ptr, weight_stride, c, mask, HAS_WEIGHT, ACC)
+            grad = _cross_entropy_grad(x, w, c, target, w_target, lse, sum_w, smoothing, n_cols, SMOOTH)
+            tl.store(grad_rows + c * grad_col_stride, tl.where(keep, grad * scale, grad * 0.0), mask=mask)
+
+
+@triton.jit
+def _cross_entropy_fold(stats, x, w, mask, SMOOTH: tl.constexpr):
+    """Fold a (rows, chunk) block of logits into ``(max, sum exp, sum w_c x_c, sum w_c)`` per row."""
+    m, s, sum_wx, sum_w = stats
+    m, s = _online_max_sum(m, s, x)
+    if SMOOTH:
+        sum_wx += tl.sum(tl.where(mask, w * x, 0.0), 1)
+        sum_w += tl.sum(w, 1)
+    return m, s, sum_wx, sum_w
+
+
+@triton.jit
+def _cross_entropy_grad(x, w, cols, target, w_target, lse, sum_w, smoothing, n_cols, SMOOTH: tl.constexpr):
+    """``(1 - eps) w_t (p_c - [c = t]) + eps / C (W p_c - w_c)`` on a (rows, chunk) block.
+
+    ``p = exp(x - lse)``; ``w`` holds the chunk's class weights.
+    """
+    p = tl.exp(x - lse[:, None])
+    grad = w_target[:, None] * (p - tl.where(cols == target[:, None], 1.0, 0.0))
+    if SMOOTH:
+        grad = (1.0 - smoothing) * grad + smoothing / n_cols * (sum_w[:, None] * p - w)
+    return grad
+
+
+@triton.jit
+def _class_weights(weight_ptr, weight_stride, cols, mask, HAS_WEIGHT: tl.constexpr, ACC: tl.constexpr):
+    """The class weights ``w_c`` of a (rows, chunk) block of columns: 0 where masked, 1 without weights."""
+    if HAS_WEIGHT:
+        return tl.load(weight_ptr + cols * weight_stride, mask=mask, other=0.0).to(ACC)
+    return tl.where(mask, 1.0, 0.0).to(ACC)
+
+
+@triton.jit
+def _cross_entropy_total_weight_kernel(
+    target_ptr, weight_ptr, out_ptr, n_rows, n_cols, d1, d2, d3, ts0, ts1, ts2, ts3,
+    weight_stride, ignore_index, accumulate,
+    HAS_WEIGHT: tl.constexpr, ACC: tl.constexpr, BLOCK: tl.constexpr,
+):
+    """The denominator of ``reduction="mean"``: ``sum_i w_{t_i}`` over rows whose target is not ignored.
+
+    Grid: ``(1,)`` (one program, deterministic); block: ``BLOCK`` rows per
+    loop step. Loads one target (and one weight) per row, stores one value
+    (added to the stored one when ``accumulate``, for layouts split into
+    several launches). A target outside ``[0, C)`` counts as NaN.
+    """
+    total = tl.zeros([BLOCK], ACC)
+    for start in range(0, n_rows, BLOCK):
+        rows = start + tl.arange(0, BLOCK).to(tl.int64)
+        row_mask = rows < n_rows
+        target = tl.load(target_ptr + _row_offsets(rows, d1, d2, d3, ts0, ts1, ts2, ts3), mask=row_mask,
+                         other=ignore_index).to(tl.int64)
+        valid = row_mask & (target != ignore_index)
+        in_range = (target >= 0) & (target < n_cols)
+        if HAS_WEIGHT:
+            w = tl.load(weight_ptr + tl.where(in_range, target, 0) * weight_stride, mask=valid & in_range,
+                        other=0.0).to(ACC)
+        else:
+            w = tl.full([BLOCK], 1.0, ACC)
+        w = tl.where(in_range, w, float("nan"))
+        total += tl.where(valid, w, 0.0)
+    result = tl.sum(total, 0)
+    if accumulate:
+        result += tl.load(out_ptr)
+    tl.store(out_ptr, result)
+
+
+@triton.jit
+def _cross_entropy_reduce_kernel(loss_ptr, total_weight_ptr, out_ptr, n, MEAN: tl.constexpr,
+                                 ACC: tl.constexpr, BLOCK: tl.constexpr):
+    """``sum_i loss_i`` (``MEAN``: divided by the total weight) of the contiguous per-row losses.
+
+    Grid: ``(1,)`` (one program, deterministic order); block: ``BLOCK``
+    losses per loop step. Loads each per-row loss once, stores one value.
+    """
+    total = tl.zeros([BLOCK], ACC)
+    for start in range(0, n, BLOCK):
+        offsets = start + tl.arange(0, BLOCK).to(tl.int64)
+        total += tl.load(loss_ptr + offsets, mask=offsets < n, other=0.0).to(ACC)
+    result = tl.sum(total, 0)
+    if MEAN:
+        result = result / tl.load(total_weight_ptr)
+    tl.store(out_ptr, result)
+
+
+@triton.jit
+def _scale_rows_kernel(
+    g_ptr, scale_ptr, out_ptr, n_rows, n_cols, d1, d2, d3,
+    gs0, gs1, gs2, gs3, g_col_stride,
+    ss0, ss1, ss2, ss3,
+    os0, os1, os2, os3, out_col_stride,
+    ACC: tl.constexpr, ONE_BLOCK: tl.constexpr, BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
+):
+    """cross_entropy's backward: ``out[row, c] = g[row, c] * scale[row]`` (``scale`` stride 0 for a scalar).
+
+    Grid: ``cdiv(n_rows, BLOCK_ROWS)``; block: ``BLOCK_ROWS`` x ``BLOCK_N``;
+    one loop over the columns serves both paths (a single step when
+    ``ONE_BLOCK``). Loads each g once and one scale per row, stores each out
+    once.
+    """
+    rows = tl.program_id(0).to(tl.int64) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)
+    row_mask = rows < n_rows
+    scale = tl.load(scale_ptr + _row_offsets(rows, d1, d2, d3, ss0, ss1, ss2, ss3), mask=row_mask,
+                    other=0.0).to(ACC)[:, None]
+    g_rows = g_ptr + _row_offsets(rows, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
+    out_rows = out_ptr + _row_offsets(rows, d1, d2, d3, os0, os1, os2, os3)[:, None]
+    cols = tl.arange(0, BLOCK_N).to(tl.int64)[None, :]
+    for start in range(0, n_cols, BLOCK_N):
+        c = start + cols
+        mask = row_mask[:, None] & (c < n_cols)
+        g = tl.load(g_rows + c * g_col_stride, mask=mask, other=0.0).to(ACC)
+        tl.store(out_rows + c * out_col_stride, g * scale, mask=mask)
+
+
 # ------------------------------------------------------------ host-side layout
 
 def wrap_dim(dim: int, ndim: int) -> int:
@@ -367,3 +570,168 @@ def log_softmax_backward(grad: torch.Tensor, out: torch.Tensor, dim: int, *,
                          block: int | None = None) -> torch.Tensor:
     """VJP of log_softmax from its output ``y``: ``dx_j = g_j - exp(y_j) * sum_k g_k`` (one launch)."""
     return _row_op(_softmax_backward_kernel, "log_softmax_backward", (grad, out), dim, block, LOG=True)
+
+
+# --------------------------------------------------- cross_entropy launchers
+
+REDUCTIONS = ("none", "mean", "sum")
+
+REDUCE_BLOCK = 1024
+"""Rows per loop step of the one-program reductions (total weight, loss sum)."""
+
+
+def _check_cross_entropy(logits, target, weight, reduction, label_smoothing) -> tuple[int, ...]:
+    """Raise torch's error for bad cross_entropy input; return the row shape (logits without class dim)."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    check_dtype("cross_entropy", logits, FLOAT_DTYPES)
+    if target.dtype.is_floating_point and target.shape == logits.shape:
+        raise TypeError("triton_kernels.cross_entropy: class-probability (float) targets are not supported")
+    if target.dtype not in (torch.int64, torch.uint8):
+        name = {torch.int32: "Int", torch.int16: "Short", torch.int8: "Char", torch.bool: "Bool",
+                torch.float32: "Float", torch.float64: "Double", torch.float16: "Half",
+                torch.bfloat16: "BFloat16"}.get(target.dtype, str(target.dtype))
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+    check_same_device("cross_entropy", logits, target, weight)
+    if logits.dim() == 0:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    n_classes = logits.shape[1] if logits.dim() > 1 else logits.shape[0]
+    if weight is not None:
+        if weight.shape != (n_classes,):
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
+                f"weight tensor of shape: {list(weight.shape)}"
+            )
+        if weight.dtype != logits.dtype:
+            expected, found = _TORCH_NAMES.get(logits.dtype), _TORCH_NAMES.get(weight.dtype, weight.dtype)
+            raise RuntimeError(f"expected scalar type {expected} but found {found}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if logits.dim() == 1:
+        if target.dim() > 1 or target.numel() != 1:
+            raise ValueError(
+                f"For 1D input, 1D target must have size 1, but got target size: {target.numel()}"
+            )
+        return ()
+    if logits.dim() == 2 and target.dim() == 1 and target.shape[0] != logits.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({logits.shape[0]}) to match target batch_size ({target.shape[0]})."
+        )
+    row_shape = (logits.shape[0],) + tuple(logits.shape[2:])
+    if tuple(target.shape) != row_shape:
+        raise RuntimeError(f"Expected target size {list(row_shape)}, got {list(target.shape)}")
+    return row_shape
+
+
+_TORCH_NAMES = {torch.float16: "Half", torch.bfloat16: "BFloat16", torch.float32: "Float",
+                torch.float64: "Double"}
+
+
+def cross_entropy(
+    logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None, ignore_index: int = -100,
+    reduction: str = "mean", label_smoothing: float = 0.0, *, block: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """torch's ``F.cross_entropy`` with class-index targets, and ``d(loss)/d(logits)`` from the same pass.
+
+    ``logits`` is ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` with the classes
+    on dim 1 (dim 0 when 1-D), any strides; ``target`` holds class indices
+    (int64 or uint8) of the row shape. Per row, with ``lse = logsumexp(x)``,
+    weights ``w`` (1 without), ``W = sum_c w_c`` and ``eps = label_smoothing``:
+    ``loss = (1 - eps) w_t (lse - x_t) + eps / C (W lse - sum_c w_c x_c)``, 0
+    where ``t == ignore_index``. ``reduction``: ``"none"`` (the per-row
+    losses), ``"sum"``, or ``"mean"`` = ``sum / sum_{i not ignored} w_{t_i}``
+    (NaN when every target is ignored, as torch). Returns ``(loss,
+    grad_logits)``: ``grad_logits`` is a new contiguous tensor, the gradient of
+    the loss for an upstream gradient of 1 (of each row's own loss for
+    ``"none"``). Launches: the row kernel (plus, for ``"mean"``, the total
+    weight before it and, for ``"mean"``/``"sum"``, one reduction after it).
+    """
+    row_shape = _check_cross_entropy(logits, target, weight, reduction, label_smoothing)
+    acc = acc_dtype(logits.dtype)
+    accumulator = torch.float64 if acc == tl.float64 else torch.float32
+    loss_dtype = logits.dtype if reduction == "none" else accumulator
+    grad = torch.empty(logits.shape, dtype=logits.dtype, device=logits.device)
+    row_losses = torch.empty(row_shape, dtype=loss_dtype, device=logits.device)
+    n_classes = logits.shape[1] if logits.dim() > 1 else logits.shape[0]
+    has_weight = weight is not None
+    weight_arg = (weight, weight.stride(0)) if has_weight else (logits, 0)  # unused pointer without weights
+    targets = target.view(()) if logits.dim() == 1 else target
+    total_weight = None
+    if reduction == "mean":
+        total_weight = torch.empty((1,), dtype=loss_dtype, device=logits.device)
+        _launch_total_weight(targets, weight_arg, total_weight, row_shape, n_classes, ignore_index,
+                             has_weight, acc)
+    if grad.numel() != 0:
+        class_dim = 1 if logits.dim() > 1 else 0
+        operands = (logits, targets, grad, row_losses)
+        row_strides = [_drop(logits.stride(), class_dim), targets.stride(), _drop(grad.stride(), class_dim),
+                       row_losses.stride()]
+        _launch_rows(
+            _cross_entropy_kernel, operands, row_shape, row_strides,
+            (logits.stride(class_dim), None, grad.stride(class_dim), None), n_classes, block,
+            extra=(*weight_arg, total_weight if total_weight is not None else row_losses, ignore_index,
+                   *_split_float(label_smoothing)),
+            HAS_WEIGHT=has_weight, SMOOTH=label_smoothing > 0, MEAN=reduction == "mean", ACC=acc,
+        )
+    if reduction == "none":
+        return row_losses, grad
+    loss = torch.empty((), dtype=logits.dtype, device=logits.device)
+    launch(_cross_entropy_reduce_kernel, (1,), row_losses, total_weight if total_weight is not None else loss,
+           loss, row_losses.numel(), MEAN=reduction == "mean", ACC=acc, BLOCK=REDUCE_BLOCK)
+    return loss, grad
+
+
+def _split_float(value: float) -> tuple[float, float]:
+    """``(hi, lo)``, both exact fp32 numbers, with ``hi + lo`` equal to ``value`` to about 48 bits."""
+    hi = _to_fp32(value)
+    return hi, _to_fp32(value - hi)
+
+
+def _to_fp32(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def _launch_total_weight(target, weight_arg, out, row_shape, n_classes, ignore_index, has_weight,
+                         acc) -> None:
+    """``out[0] = sum_i w_{t_i}`` over the rows whose target is not ignored (one program per launch)."""
+    if 0 in row_shape:
+        launch(_cross_entropy_reduce_kernel, (1,), out, out, out, 0, MEAN=False, ACC=acc, BLOCK=16)
+        return
+    for index, (offsets, n_rows, sizes, strides) in enumerate(_row_blocks(row_shape, target.stride())):
+        launch(_cross_entropy_total_weight_kernel, (1,), _at(target, offsets[0]), weight_arg[0], out, n_rows,
+               n_classes, *sizes, *strides[0], weight_arg[1], ignore_index, int(index > 0),
+               HAS_WEIGHT=has_weight, ACC=acc, BLOCK=REDUCE_BLOCK)
+
+
+def cross_entropy_backward(grad_loss: torch.Tensor, grad_logits: torch.Tensor,
+                           reduction: str) -> torch.Tensor:
+    """``grad_logits * grad_loss``: the saved gradient scaled by the upstream gradient (one launch).
+
+    ``grad_loss`` is 0-d for ``"mean"``/``"sum"`` and has the row shape
+    (``grad_logits`` without its class dim, dim 1) for ``"none"``; returns a
+    new contiguous tensor of ``grad_logits``' shape and dtype.
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    check_dtype("cross_entropy_backward", grad_logits, FLOAT_DTYPES)
+    check_dtype("cross_entropy_backward", grad_loss, FLOAT_DTYPES)
+    check_same_device("cross_entropy_backward", grad_loss, grad_logits)
+    class_dim = 1 if grad_logits.dim() > 1 else 0
+    row_shape = _drop(grad_logits.shape, class_dim)
+    expected = row_shape if reduction == "none" else ()
+    if tuple(grad_loss.shape) != tuple(expected):
+        raise RuntimeError(
+            f"cross_entropy_backward: expected grad_loss of shape {list(expected)} for reduction "
+            f"'{reduction}', got {list(grad_loss.shape)}"
+        )
+    out = torch.empty(grad_logits.shape, dtype=grad_logits.dtype, device=grad_logits.device)
+    if out.numel() == 0:
+        return out
+    scale_strides = grad_loss.stride() if reduction == "none" else (0,) * len(row_shape)
+    _launch_rows(
+        _scale_rows_kernel, (grad_logits, grad_loss, out), row_shape,
+        [_drop(grad_logits.stride(), class_dim), scale_strides, _drop(out.stride(), class_dim)],
+        (grad_logits.stride(class_dim), None, out.stride(class_dim)), grad_logits.shape[class_dim], None,
+        ACC=acc_dtype(grad_logits.dtype),
+    )
+    return out
