@@ -78,27 +78,39 @@ _HALVES = (torch.float16, torch.bfloat16)
 # --------------------------------------------------------------------- kernels
 
 @triton.jit
-def strided_offset(lin, n1, n2, n3, s0, s1, s2, s3, RANK: tl.constexpr):
-    """Memory offset of the row-major linear index ``lin`` (int64) over a strided shape.
+def unravel(lin, n1, n2, n3, RANK: tl.constexpr):
+    """Row-major coordinates ``(c0, c1, c2, c3)`` of the int64 linear index ``lin`` over ``(n0, n1, n2, n3)``.
 
-    The shape is ``(n0, n1, n2, n3)`` with strides ``(s0, s1, s2, s3)``; only
-    its last ``RANK`` dims are used (the others are size 1), and ``n0`` is never
-    needed: offset = sum_d coord_d(lin) * s_d.
+    Only the last ``RANK`` dims are real (the others have size 1, coordinate
+    0), and ``n0`` is never needed: c3 = lin % n3, c2 = lin // n3 % n2, ...
     """
+    zero = lin * 0
+    if RANK == 1:
+        c3, c2, c1, c0 = lin, zero, zero, zero
+    else:
+        c3 = lin % n3
+        rest = lin // n3
+        if RANK == 2:
+            c2, c1, c0 = rest, zero, zero
+        else:
+            c2 = rest % n2
+            rest = rest // n2
+            if RANK == 3:
+                c1, c0 = rest, zero
+            else:
+                c1 = rest % n1
+                c0 = rest // n1
+    return c0, c1, c2, c3
+
+
+@triton.jit
+def strided_offset(lin, n1, n2, n3, s0, s1, s2, s3, RANK: tl.constexpr):
+    """Memory offset of the linear index ``lin`` over a strided shape: sum_d unravel(lin)_d * s_d."""
     if RANK == 1:
         off = lin * s3
     else:
-        off = (lin % n3) * s3
-        rest = lin // n3
-        if RANK == 2:
-            off += rest * s2
-        else:
-            off += (rest % n2) * s2
-            rest = rest // n2
-            if RANK == 3:
-                off += rest * s1
-            else:
-                off += (rest % n1) * s1 + (rest // n1) * s0
+        c0, c1, c2, c3 = unravel(lin, n1, n2, n3, RANK)
+        off = c0 * s0 + c1 * s1 + c2 * s2 + c3 * s3
     return off
 
 
@@ -337,20 +349,30 @@ def _output_shape(x: torch.Tensor, dims: tuple[int, ...], keepdim: bool) -> tupl
     return tuple(n for d, n in enumerate(x.shape) if d not in dims)
 
 
-def _group(shape: Sequence[int], strides: Sequence[int]) -> tuple[int, int, tuple[int, ...]]:
-    """(count, rank, kernel args) of one group of dims: sizes n1..n3, strides s0..s3 (padded on the left)."""
-    count = math.prod(shape)
-    cshape, cstrides = collapse_dims(shape, strides)
+def padded_dims(shape: Sequence[int], *strides: Sequence[int]) -> tuple[int, tuple, tuple]:
+    """(rank, sizes n1..n3, strides s0..s3 per operand) of a shape collapsed over every operand's strides.
+
+    The kernels' :func:`unravel` form: at most four dims, padded on the left
+    with size-1 dims of stride 0; ``NotImplementedError`` when more than four
+    dims remain after :func:`collapse_dims`.
+    """
+    collapsed = collapse_dims(shape, *strides)
+    cshape, cstrides = collapsed[0], collapsed[1:]
     rank = len(cshape)
     if rank > _MAX_RANK:
         raise NotImplementedError(
-            f"triton_kernels.reduce: {rank} strided dims remain after collapsing "
-            f"(at most {_MAX_RANK} per group)"
+            f"triton_kernels: {rank} strided dims remain after collapsing {tuple(shape)} "
+            f"(at most {_MAX_RANK})"
         )
     pad = _MAX_RANK - rank
-    sizes = (1,) * pad + tuple(cshape)
-    strides_out = (0,) * pad + tuple(cstrides)
-    return count, rank, sizes[1:] + strides_out
+    sizes = ((1,) * pad + tuple(cshape))[1:]
+    return rank, sizes, tuple((0,) * pad + tuple(st) for st in cstrides)
+
+
+def _group(shape: Sequence[int], strides: Sequence[int]) -> tuple[int, int, tuple[int, ...]]:
+    """(count, rank, kernel args) of one group of dims: sizes n1..n3, strides s0..s3."""
+    rank, sizes, (padded_strides,) = padded_dims(shape, strides)
+    return math.prod(shape), rank, sizes + padded_strides
 
 
 def _row_view(x: torch.Tensor, dims: tuple[int, ...]):
