@@ -41,6 +41,7 @@ import triton.language as tl
 
 from ._common import (
     FLOAT_DTYPES,
+    AotBuild,
     acc_dtype,
     block_size,
     cdiv,
@@ -55,6 +56,9 @@ MAX_ROW_DIMS = 4
 
 MAX_ONE_BLOCK = 16384
 """Longest row held in registers at once; longer rows take the online (looping) path."""
+
+MAX_ONE_BLOCK_CROSS_ENTROPY = 8192
+"""cross_entropy holds more per element (logits, weights): its 16K one-block build spills on sm_90."""
 
 ONLINE_BLOCK = 4096
 """Chunk of columns per loop step on the online path."""
@@ -470,15 +474,17 @@ def _row_blocks(
 
 def _launch_rows(kernel, operands: Sequence[torch.Tensor], row_shape: Sequence[int],
                  row_strides: Sequence[Sequence[int]], col_strides: Sequence[int | None], n_cols: int,
-                 block: int | None, extra: Sequence = (), **constexprs) -> None:
+                 block: int | None, extra: Sequence = (), max_one_block: int = MAX_ONE_BLOCK,
+                 **constexprs) -> None:
     """Launch a row kernel over every row: picks the path, the blocks and the grid.
 
     The kernel's arguments are: every operand's pointer, then ``n_rows, n_cols,
     d1, d2, d3``, then per operand its four row strides and its stride along
     the reduced dim (``col_strides[k]``; ``None`` for an operand without that
     dim, such as cross_entropy's target), then ``extra``, then the constexprs.
+    Rows longer than ``max_one_block`` take the online path.
     """
-    block_n, one_block = _column_block(n_cols, block)
+    block_n, one_block = _column_block(n_cols, block, max_one_block)
     block_rows = _rows_per_program(block_n, row_shape)
     num_warps = max(4, min(16, block_rows * block_n // 512))
     for offsets, n_rows, sizes, strides in _row_blocks(row_shape, *row_strides):
@@ -491,14 +497,14 @@ def _launch_rows(kernel, operands: Sequence[torch.Tensor], row_shape: Sequence[i
                **constexprs)
 
 
-def _column_block(n_cols: int, block: int | None) -> tuple[int, bool]:
+def _column_block(n_cols: int, block: int | None, max_one_block: int = MAX_ONE_BLOCK) -> tuple[int, bool]:
     """``(BLOCK_N, one_block)``: the whole row when it fits (or fits ``block``), else online chunks."""
     if block is not None:
         if block < 1 or block & (block - 1):
             raise ValueError(f"block must be a power of two, got {block}")
         return block, n_cols <= block
-    if n_cols <= MAX_ONE_BLOCK:
-        return block_size(n_cols, lo=16, hi=MAX_ONE_BLOCK), True
+    if n_cols <= max_one_block:
+        return block_size(n_cols, lo=16, hi=max_one_block), True
     return ONLINE_BLOCK, False
 
 
@@ -671,7 +677,8 @@ def cross_entropy(
             (logits.stride(class_dim), None, grad.stride(class_dim), None), n_classes, block,
             extra=(*weight_arg, total_weight if total_weight is not None else row_losses, ignore_index,
                    *_split_float(label_smoothing)),
-            HAS_WEIGHT=has_weight, SMOOTH=label_smoothing > 0, MEAN=reduction == "mean", ACC=acc,
+            max_one_block=MAX_ONE_BLOCK_CROSS_ENTROPY, HAS_WEIGHT=has_weight, SMOOTH=label_smoothing > 0,
+            MEAN=reduction == "mean", ACC=acc,
         )
     if reduction == "none":
         return row_losses, grad
@@ -732,6 +739,90 @@ def cross_entropy_backward(grad_loss: torch.Tensor, grad_logits: torch.Tensor,
         _scale_rows_kernel, (grad_logits, grad_loss, out), row_shape,
         [_drop(grad_logits.stride(), class_dim), scale_strides, _drop(out.stride(), class_dim)],
         (grad_logits.stride(class_dim), None, out.stride(class_dim)), grad_logits.shape[class_dim], None,
-        ACC=acc_dtype(grad_logits.dtype),
+        max_one_block=ONLINE_BLOCK, ACC=acc_dtype(grad_logits.dtype),
     )
     return out
+
+
+# ------------------------------------------------------- ahead-of-time builds
+
+_AOT_TYPES = {torch.float16: "fp16", torch.bfloat16: "bf16", torch.float32: "fp32", torch.float64: "fp64"}
+
+
+def _aot_build(kernel, dtype: torch.dtype, block_rows: int, block_n: int, one_block: bool,
+               **constexprs) -> AotBuild:
+    """A row kernel on a contiguous ``(rows, n_cols)`` matrix reduced along its last dim, as the JIT sees it.
+
+    The JIT turns arguments equal to 1 into constants: the padding row sizes
+    ``d1 = d2 = d3 = 1`` and the unit column strides; the padding row strides
+    (0) and the row stride are i32. Pointers are of ``dtype`` except the int64
+    target and the accumulator-typed total weight.
+    """
+    values = {"d1": 1, "d2": 1, "d3": 1, "ONE_BLOCK": one_block, "BLOCK_ROWS": block_rows,
+              "BLOCK_N": block_n, "ACC": acc_dtype(dtype), **constexprs}
+    values.update({name: 1 for name in kernel.arg_names if name.endswith("_col_stride")})
+    accumulator = "fp64" if dtype == torch.float64 else "fp32"
+    special = {"target_ptr": "*i64", "total_weight_ptr": f"*{accumulator}", "smoothing_hi": "fp32",
+               "smoothing_lo": "fp32"}
+    if constexprs.get("MEAN"):  # per-row losses of a reduced loss are kept in the accumulator's dtype
+        special["loss_ptr"] = f"*{accumulator}"
+    signature = {}
+    for name in kernel.arg_names:
+        if name in values:
+            signature[name] = "constexpr"
+        elif name in special:
+            signature[name] = special[name]
+        else:
+            signature[name] = f"*{_AOT_TYPES[dtype]}" if name.endswith("_ptr") else "i32"
+    flags = "".join(f" {k}={int(v)}" for k, v in constexprs.items() if isinstance(v, bool))
+    config = f"BLOCK_ROWS={block_rows} BLOCK_N={block_n} {'one-block' if one_block else 'online'}{flags}"
+    return AotBuild(kernel=kernel, signature=signature, constexprs=values, dtype=_AOT_TYPES[dtype],
+                    config=config, num_warps=max(4, min(16, block_rows * block_n // 512)),
+                    divisible=tuple(name for name in kernel.arg_names if name.endswith("_ptr")))
+
+
+def _single_program_build(kernel, dtype: torch.dtype, **constexprs) -> AotBuild:
+    """One of cross_entropy's one-program reductions (total weight, loss sum) at ``REDUCE_BLOCK``."""
+    accumulator = "fp64" if dtype == torch.float64 else "fp32"
+    values = {"ACC": acc_dtype(dtype), "BLOCK": REDUCE_BLOCK, **constexprs}
+    types = {"target_ptr": "*i64", "weight_ptr": f"*{_AOT_TYPES[dtype]}", "out_ptr": f"*{accumulator}",
+             "loss_ptr": f"*{accumulator}", "total_weight_ptr": f"*{accumulator}"}
+    if kernel is _cross_entropy_reduce_kernel:
+        types["out_ptr"] = f"*{_AOT_TYPES[dtype]}"
+    signature = {name: "constexpr" if name in values else types.get(name, "i32") for name in kernel.arg_names}
+    flags = " ".join(f"{k}={int(v)}" for k, v in constexprs.items())
+    return AotBuild(kernel=kernel, signature=signature, constexprs=values, dtype=_AOT_TYPES[dtype],
+                    config=f"BLOCK={REDUCE_BLOCK} {flags}".strip(), num_warps=4,
+                    divisible=tuple(name for name in kernel.arg_names if name.endswith("_ptr")))
+
+
+_ROW_CONFIGS = (  # (BLOCK_ROWS, BLOCK_N, one block): short rows, the longest one-block row, the online path
+    (4, 1024, True), (1, MAX_ONE_BLOCK, True), (1, ONLINE_BLOCK, False),
+)
+
+AOT_BUILDS: list[AotBuild] = [
+    build
+    for dtype in (torch.bfloat16, torch.float32)
+    for rows, block_n, one_block in _ROW_CONFIGS
+    for build in (
+        _aot_build(_softmax_forward_kernel, dtype, rows, block_n, one_block, LOG=False),
+        _aot_build(_softmax_backward_kernel, dtype, rows, block_n, one_block, LOG=False),
+    )
+] + [
+    build
+    for dtype in (torch.bfloat16, torch.float32)
+    for rows, block_n, one_block in ((1, MAX_ONE_BLOCK_CROSS_ENTROPY, True), (1, ONLINE_BLOCK, False))
+    for build in (
+        _aot_build(_cross_entropy_kernel, dtype, rows, block_n, one_block, HAS_WEIGHT=True, SMOOTH=True,
+                   MEAN=True),
+        _aot_build(_scale_rows_kernel, dtype, 4 if one_block else 1, 1024 if one_block else ONLINE_BLOCK,
+                   one_block),
+    )
+] + [
+    _aot_build(_softmax_forward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
+    _aot_build(_softmax_backward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
+    _aot_build(_cross_entropy_kernel, torch.float32, 4, 1024, True, HAS_WEIGHT=False, SMOOTH=False,
+               MEAN=False),
+    _single_program_build(_cross_entropy_total_weight_kernel, torch.float32, HAS_WEIGHT=True),
+    _single_program_build(_cross_entropy_reduce_kernel, torch.float32, MEAN=True),
+]
