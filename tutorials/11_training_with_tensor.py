@@ -23,6 +23,19 @@ import tensor.nn.functional as F
 torch.manual_seed(0)
 loss_curves = {}
 
+
+def train(model, optimizer, loss_fn, x, y, steps: int) -> list[float]:
+    """The training loop: per step zero_grad, forward, loss, backward, step; the losses."""
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 # ---------------------------------------------------------------------------
 # 1. Linear regression: y = 2.5 x - 1 + noise, fitted by nn.Linear(1, 1) and
 #    SGD on the mean squared error. Least squares has a closed form:
@@ -31,15 +44,8 @@ print("1. linear regression")
 x = torch.linspace(-2, 2, 64, dtype=torch.float64).reshape(64, 1)
 y = 2.5 * x - 1 + 0.4 * torch.randn(64, 1, dtype=torch.float64)
 line = torch.nn.Linear(1, 1).double()
-optimizer = torch.optim.SGD(line.parameters(), lr=0.1)
-losses = []
-for _ in range(200):
-    optimizer.zero_grad()
-    loss = F.mse_loss(line(x), y)
-    loss.backward()
-    optimizer.step()
-    losses.append(loss.item())
-loss_curves["linear regression (MSE)"] = losses
+loss_curves["linear regression (MSE)"] = train(line, torch.optim.SGD(line.parameters(), lr=0.1),
+                                               F.mse_loss, x, y, steps=200)
 xc, yc = x - x.mean(), y - y.mean()
 slope = ((xc * yc).sum() / (xc**2).sum()).item()
 intercept = (y.mean() - slope * x.mean()).item()
@@ -67,14 +73,7 @@ print("2. a two-layer network learns sin(x)")
 x = torch.linspace(-3, 3, 200).reshape(200, 1)
 y = torch.sin(x)
 network = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
-optimizer = torch.optim.Adam(network.parameters(), lr=0.02)
-losses = []
-for _ in range(600):
-    optimizer.zero_grad()
-    loss = F.mse_loss(network(x), y)
-    loss.backward()
-    optimizer.step()
-    losses.append(loss.item())
+losses = train(network, torch.optim.Adam(network.parameters(), lr=0.02), F.mse_loss, x, y, steps=600)
 loss_curves["two-layer network on sin(x) (MSE)"] = losses
 xc, yc = x - x.mean(), y - y.mean()
 line_mse = (yc - ((xc * yc).sum() / (xc**2).sum()) * xc).pow(2).mean().item()
@@ -111,11 +110,7 @@ for _ in range(15):
     shuffle = torch.tensor(shuffler.sample(range(1400), 1400))  # a new minibatch order each epoch
     for start in range(0, 1400, 64):
         batch = shuffle[start:start + 64]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x_train[batch]), y_train[batch])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+        losses += train(model, optimizer, F.cross_entropy, x_train[batch], y_train[batch], steps=1)
 loss_curves["digits MLP (cross-entropy, per minibatch)"] = losses
 with torch.no_grad():
     predicted = model(x_test).argmax(dim=1)
