@@ -486,7 +486,7 @@ def reduce(op: str, x: torch.Tensor, dims=None, keepdim: bool = False, dtype: to
         if result_dtype not in _FLOATS:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-                f"complex dtype. Got: {_torch_name(result_dtype)}"
+                f"complex dtype. Got: {torch_dtype_name(result_dtype)}"
             )
         return _launch_rows("mean", x, reduced, keepdim, result_dtype, result_dtype)
     if op == "logsumexp":
@@ -494,6 +494,14 @@ def reduce(op: str, x: torch.Tensor, dims=None, keepdim: bool = False, dtype: to
         return _launch_rows(op, x, reduced, keepdim, result_dtype, result_dtype)
     result_dtype = dtype or (x.dtype if x.dtype in _FLOATS else torch.int64)
     return _launch_rows(op, x, reduced, keepdim, result_dtype, result_dtype)
+
+
+def torch_dtype_name(dtype: torch.dtype) -> str:
+    """The name torch's C++ error messages give a dtype (Float, Long, BFloat16, ...)."""
+    names = {torch.float32: "Float", torch.float64: "Double", torch.float16: "Half",
+             torch.bfloat16: "BFloat16", torch.int64: "Long", torch.int32: "Int", torch.int16: "Short",
+             torch.int8: "Char", torch.uint8: "Byte", torch.bool: "Bool"}
+    return names.get(dtype, str(dtype).removeprefix("torch."))
 
 
 def _check_float(name: str, x: torch.Tensor, message: str) -> None:
@@ -510,7 +518,7 @@ def norm(x: torch.Tensor, p: float = 2.0, dims=None, keepdim: bool = False) -> t
     """
     _check_tensor("norm", x)
     _check_float("norm", x, "linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                 f"Got {_torch_name(x.dtype)}")
+                 f"Got {torch_dtype_name(x.dtype)}")
     reduced = _normalize_dims(x, dims)
     p = float(p)
     n_cols = math.prod(x.shape[d] for d in reduced)
@@ -530,12 +538,6 @@ def norm(x: torch.Tensor, p: float = 2.0, dims=None, keepdim: bool = False) -> t
         return values
     op = {0.0: "norm0", 1.0: "norm1", 2.0: "norm2"}.get(p, "normp")
     return _launch_rows(op, x, reduced, keepdim, x.dtype, x.dtype, p=p)
-
-
-def _torch_name(dtype: torch.dtype) -> str:
-    names = {torch.int64: "Long", torch.int32: "Int", torch.int16: "Short", torch.int8: "Char",
-             torch.uint8: "Byte", torch.bool: "Bool"}
-    return names.get(dtype, str(dtype).removeprefix("torch.").capitalize())
 
 
 def var(x: torch.Tensor, dims=None, correction: float = 1, keepdim: bool = False) -> torch.Tensor:

@@ -1,0 +1,298 @@
+"""triton_kernels.index against torch, through Triton's interpreter (TRITON_INTERPRET=1, set by conftest).
+
+gather / index_select / masked_fill compare exactly (they move values);
+scatter_add / index_add / index_put(accumulate) compare at the reduction
+tolerance and are checked to be bitwise reproducible with duplicate indices.
+Layouts (transposed, sliced, expanded), ragged sizes, negative indices,
+torch's errors (raised before any write launch), inputs never modified.
+"""
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from triton_kernels import count_launches
+from triton_kernels import index as I
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def strided(tensor, kind, gen):
+    """``tensor``'s values in a layout of ``kind``: contiguous, transposed or sliced."""
+    if kind == "transposed" and tensor.dim() > 1:
+        return tensor.transpose(0, -1).contiguous().transpose(0, -1)
+    if kind == "sliced" and tensor.dim() > 0:
+        big = torch.empty([2 * n for n in tensor.shape], dtype=tensor.dtype)
+        view = big[tuple(slice(None, None, 2) for _ in tensor.shape)]
+        view.copy_(tensor)
+        return view
+    return tensor
+
+
+@st.composite
+def gather_case(draw):
+    rank = draw(st.integers(1, 4))
+    shape = [draw(st.integers(1, 5)) for _ in range(rank)]
+    dim = draw(st.integers(-rank, rank - 1))
+    index_shape = [draw(st.integers(0 if d == dim % rank else 1, n + (2 if d == dim % rank else 0)))
+                   for d, n in enumerate(shape)]
+    index_shape = [min(n, shape[d]) if d != dim % rank else n for d, n in enumerate(index_shape)]
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
+    dtype = draw(st.sampled_from([torch.float32, torch.float64, torch.int64, torch.float16]))
+    x = torch.randn(shape, generator=gen, dtype=torch.float64).mul(10).to(dtype)
+    index = torch.randint(0, shape[dim], index_shape, generator=gen)
+    x = strided(x, draw(st.sampled_from(["contiguous", "transposed", "sliced"])), gen)
+    index = strided(index, draw(st.sampled_from(["contiguous", "transposed", "sliced"])), gen)
+    return x, dim, index, gen
+
+
+def unchanged(*tensors):
+    return [t.clone() for t in tensors]
+
+
+def assert_unchanged(before, *tensors):
+    for b, t in zip(before, tensors):
+        assert torch.equal(b, t)
+
+
+@SETTINGS
+@given(case=gather_case())
+def test_gather_and_its_scatter_add_backward(case):
+    x, dim, index, gen = case
+    before = unchanged(x, index)
+    got = I.gather(x, dim, index)
+    ref = torch.gather(x, dim, index)
+    assert got.dtype == ref.dtype and got.shape == ref.shape and torch.equal(got, ref)
+    if x.dtype.is_floating_point:
+        src = torch.randn(index.shape, generator=gen, dtype=torch.float64).to(x.dtype)
+        got = I.scatter_add(x.shape, dim, index, src)
+        ref = torch.zeros(x.shape, dtype=x.dtype).scatter_add(dim, index, src)
+        tol = 1e-2 if x.dtype == torch.float16 else 1e-5
+        torch.testing.assert_close(got, ref, rtol=tol, atol=tol)
+        # the backward of gather, as autograd computes it
+        leaf = x.detach().double().requires_grad_()
+        torch.gather(leaf, dim, index).backward(src.double())
+        torch.testing.assert_close(got.double(), leaf.grad, rtol=tol, atol=tol)
+    assert_unchanged(before, x, index)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_index_select_and_index_add(data):
+    rank = data.draw(st.integers(1, 4))
+    shape = [data.draw(st.integers(1, 5)) for _ in range(rank)]
+    dim = data.draw(st.integers(0, rank - 1))
+    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
+    layout = data.draw(st.sampled_from(["contiguous", "transposed"]))
+    x = strided(torch.randn(shape, generator=gen), layout, gen)
+    index = torch.randint(0, shape[dim], (data.draw(st.integers(0, 7)),), generator=gen)
+    if data.draw(st.booleans()):
+        index = strided(index, "sliced", gen)
+    before = unchanged(x, index)
+    assert torch.equal(I.index_select(x, dim, index), torch.index_select(x, dim, index))
+    src_shape = list(shape)
+    src_shape[dim] = index.numel()
+    src = torch.randn(src_shape, generator=gen)
+    got = I.index_add(shape, dim, index, src)
+    torch.testing.assert_close(got, torch.zeros(shape).index_add(dim, index, src), rtol=1e-5, atol=1e-5)
+    assert_unchanged(before, x, index)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_index_put_matches_torch(data):
+    rank = data.draw(st.integers(1, 4))
+    shape = [data.draw(st.integers(1, 5)) for _ in range(rank)]
+    k = data.draw(st.integers(1, rank))
+    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
+    dtype = data.draw(st.sampled_from([torch.float32, torch.float64, torch.int64]))
+    x = (torch.randn(shape, generator=gen) * 10).to(dtype)
+    x = strided(x, data.draw(st.sampled_from(["contiguous", "transposed", "sliced"])), gen)
+    index_shape = [data.draw(st.integers(1, 3)) for _ in range(data.draw(st.integers(1, 2)))]
+    indices = []
+    for d in range(k):
+        own = [n if data.draw(st.booleans()) else 1 for n in index_shape]  # broadcast against each other
+        indices.append(torch.randint(-shape[d], shape[d], own, generator=gen))
+    broadcast = list(torch.broadcast_shapes(*(i.shape for i in indices)))
+    values_shape = broadcast + shape[k:]
+    if data.draw(st.booleans()):
+        values_shape = values_shape[data.draw(st.integers(0, len(values_shape))):]  # broadcast values
+    values = (torch.randn(values_shape, generator=gen) * 10).to(dtype)
+    accumulate = data.draw(st.booleans())
+    before = unchanged(x, values, *indices)
+    got = I.index_put(x, tuple(indices), values, accumulate=accumulate)
+    if accumulate:
+        ref = x.index_put(tuple(indices), values, accumulate=True)
+        torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-5)
+    else:
+        # duplicates: torch leaves the winner unspecified; ours is the last, which a loop in order gives
+        ref = x.clone()
+        flat_indices = [i.expand(broadcast).reshape(-1) for i in indices]
+        flat_values = values.expand(values_shape if values_shape == broadcast + shape[k:] else
+                                    broadcast + shape[k:]).reshape(-1, *shape[k:])
+        for b in range(flat_indices[0].numel()):
+            ref[tuple(i[b] for i in flat_indices)] = flat_values[b]
+        assert torch.equal(got, ref)
+    assert_unchanged(before, x, values, *indices)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_masked_fill_matches_torch(data):
+    rank = data.draw(st.integers(0, 4))
+    shape = [data.draw(st.integers(0, 5)) for _ in range(rank)]
+    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
+    dtypes = [torch.float32, torch.float64, torch.int64, torch.bool, torch.bfloat16]
+    x = (torch.randn(shape, generator=gen) * 10).to(data.draw(st.sampled_from(dtypes)))
+    x = strided(x, data.draw(st.sampled_from(["contiguous", "transposed", "sliced"])), gen)
+    mask_shape = [n if data.draw(st.booleans()) else 1 for n in shape][data.draw(st.integers(0, rank)):]
+    mask = torch.rand(mask_shape, generator=gen) > 0.5
+    value = data.draw(st.sampled_from([2.5, -1, True, "tensor"]))
+    if value == "tensor":
+        value = torch.tensor(7.25, dtype=torch.float64)
+    before = unchanged(x, mask)
+    with count_launches() as launches:
+        got = I.masked_fill(x, mask, value)
+    ref = x.masked_fill(mask, value)
+    assert got.dtype == ref.dtype and got.shape == ref.shape and torch.equal(got, ref)
+    assert launches.total <= 2
+    assert_unchanged(before, x, mask)
+
+
+@pytest.mark.parametrize("n", [1, 7, 77, 1000, 1025, 4097])
+def test_ragged_sizes(n):
+    x = torch.randn(n, 3)
+    index = torch.randint(0, n, (n, 3))
+    assert torch.equal(I.gather(x, 0, index), torch.gather(x, 0, index))
+    rows = torch.randint(0, n, (min(n, 77),))
+    assert torch.equal(I.index_select(x, 0, rows), x[rows])
+    src = torch.randn(rows.numel(), 3)
+    torch.testing.assert_close(I.index_add((n, 3), 0, rows, src), torch.zeros(n, 3).index_add(0, rows, src))
+    mask = torch.rand(n, 1) > 0.5
+    assert torch.equal(I.masked_fill(x, mask, 0.0), x.masked_fill(mask, 0.0))
+
+
+def test_duplicate_indices_accumulate_deterministically():
+    index = torch.tensor([[0, 1, 0, 0, 2, 0, 1, 0]] * 3)
+    src = torch.randn(3, 8) * 1e3
+    first = I.scatter_add((3, 4), 1, index, src)
+    torch.testing.assert_close(first, torch.zeros(3, 4).scatter_add(1, index, src))
+    for _ in range(2):
+        assert torch.equal(I.scatter_add((3, 4), 1, index, src), first)
+    rows = torch.tensor([1, 1, 0, 1, -3])
+    values = torch.randn(5, 2)
+    x = torch.randn(3, 2)
+    got = I.index_put(x, (rows,), values, accumulate=True)
+    torch.testing.assert_close(got, x.index_put((rows,), values, accumulate=True))
+    assert torch.equal(I.index_put(x, (rows,), values, accumulate=True), got)
+
+
+def test_launch_counts():
+    x = torch.randn(6, 5)
+    index = torch.randint(0, 5, (6, 2))
+    with count_launches() as launches:
+        I.gather(x, 1, index)
+    assert launches.by_kernel["_gather_kernel"] == 1 and launches.total == 3  # + amin, amax range check
+    with count_launches() as launches:
+        I.scatter_add((6, 5), 1, index, torch.randn(6, 2))
+    assert launches.by_kernel["_scatter_add_kernel"] == 1 and launches.total == 3
+    with count_launches() as launches:
+        I.index_put(x, (index[:, 0], index[:, 1]), torch.tensor(1.0), accumulate=True)
+    assert launches.by_kernel["_index_put_kernel"] == 1
+    assert launches.by_kernel["_flatten_index_kernel"] == 2
+
+
+def errors_of(fn, *args):
+    try:
+        fn(*args)
+    except Exception as error:  # noqa: BLE001 - the test compares whatever torch raises
+        return type(error), str(error)
+    return None
+
+
+@pytest.mark.parametrize("case", [
+    ("gather", lambda x: (x, 1, torch.tensor([[-1]]))),
+    ("gather", lambda x: (x, 1, torch.tensor([[3]]))),
+    ("gather", lambda x: (x, 1, torch.tensor([[1.0]]))),
+    ("gather", lambda x: (x, 1, torch.tensor([0]))),
+    ("gather", lambda x: (x, 1, torch.zeros(3, 1, dtype=torch.long))),
+    ("gather", lambda x: (x, 2, torch.zeros(2, 1, dtype=torch.long))),
+    ("index_select", lambda x: (x, 1, torch.tensor([-1]))),
+    ("index_select", lambda x: (x, 1, torch.tensor([3]))),
+    ("index_select", lambda x: (x, 1, torch.tensor([[0]]))),
+    ("index_select", lambda x: (x, 1, torch.tensor([0.0]))),
+])
+def test_read_errors_are_torchs(case):
+    name, make_args = case
+    x = torch.arange(6.0).view(2, 3)
+    args = make_args(x)
+    expected = errors_of(getattr(torch, name), *args)
+    assert expected is not None
+    with count_launches() as launches:
+        assert errors_of(getattr(I, name), *args) == expected
+    assert launches.by_kernel.get("_gather_kernel", 0) == 0
+
+
+def test_write_errors_are_torchs_and_change_nothing():
+    x = torch.arange(6.0).view(2, 3)
+    before = x.clone()
+    cases = [
+        (lambda: torch.zeros(2, 3).scatter_add(1, torch.tensor([[3]]), torch.ones(1, 1)),
+         lambda: I.scatter_add((2, 3), 1, torch.tensor([[3]]), torch.ones(1, 1))),
+        (lambda: torch.zeros(2, 3).scatter_add(1, torch.tensor([[-1]]), torch.ones(1, 1)),
+         lambda: I.scatter_add((2, 3), 1, torch.tensor([[-1]]), torch.ones(1, 1))),
+        (lambda: torch.zeros(2, 3).scatter_add(1, torch.tensor([[0, 1]]), torch.ones(1, 1)),
+         lambda: I.scatter_add((2, 3), 1, torch.tensor([[0, 1]]), torch.ones(1, 1))),
+        (lambda: torch.zeros(2, 3).index_add(1, torch.tensor([3]), torch.ones(2, 1)),
+         lambda: I.index_add((2, 3), 1, torch.tensor([3]), torch.ones(2, 1))),
+        (lambda: torch.zeros(2, 3).index_add(1, torch.tensor([0]), torch.ones(2, 2)),
+         lambda: I.index_add((2, 3), 1, torch.tensor([0]), torch.ones(2, 2))),
+        (lambda: torch.zeros(2, 3).index_add(1, torch.tensor([0]), torch.ones(3, 1)),
+         lambda: I.index_add((2, 3), 1, torch.tensor([0]), torch.ones(3, 1))),
+        (lambda: torch.zeros(2, 3).index_add(1, torch.tensor([0.0]), torch.ones(2, 1)),
+         lambda: I.index_add((2, 3), 1, torch.tensor([0.0]), torch.ones(2, 1))),
+        (lambda: torch.zeros(2, 3).index_add(1, torch.tensor([[0]]), torch.ones(2, 1)),
+         lambda: I.index_add((2, 3), 1, torch.tensor([[0]]), torch.ones(2, 1))),
+        (lambda: x.index_put((torch.tensor([2]),), torch.tensor(5.0)),
+         lambda: I.index_put(x, (torch.tensor([2]),), torch.tensor(5.0))),
+        (lambda: x.index_put((torch.tensor([1]), torch.tensor([-4])), torch.tensor(5.0)),
+         lambda: I.index_put(x, (torch.tensor([1]), torch.tensor([-4])), torch.tensor(5.0))),
+        (lambda: x.index_put((torch.tensor([1, 0]), torch.tensor([0, 1, 2])), torch.tensor(5.0)),
+         lambda: I.index_put(x, (torch.tensor([1, 0]), torch.tensor([0, 1, 2])), torch.tensor(5.0))),
+        (lambda: x.index_put((torch.tensor([1, 0]),), torch.ones(3, 3)),
+         lambda: I.index_put(x, (torch.tensor([1, 0]),), torch.ones(3, 3))),
+        (lambda: x.index_put((torch.tensor([1.0]),), torch.ones(3)),
+         lambda: I.index_put(x, (torch.tensor([1.0]),), torch.ones(3))),
+        (lambda: x.index_put((torch.tensor([1]),) * 3, torch.tensor(5.0)),
+         lambda: I.index_put(x, (torch.tensor([1]),) * 3, torch.tensor(5.0))),
+        (lambda: x.index_put((torch.tensor([1]),), torch.tensor(5.0).double()),
+         lambda: I.index_put(x, (torch.tensor([1]),), torch.tensor(5.0).double())),
+        (lambda: x.masked_fill(torch.tensor([1, 0, 1]), 1.0),
+         lambda: I.masked_fill(x, torch.tensor([1, 0, 1]), 1.0)),
+        (lambda: x.masked_fill(torch.tensor([True, False]), 1.0),
+         lambda: I.masked_fill(x, torch.tensor([True, False]), 1.0)),
+        (lambda: x.masked_fill(torch.tensor([True, False, True]), torch.tensor([1.0, 2.0])),
+         lambda: I.masked_fill(x, torch.tensor([True, False, True]), torch.tensor([1.0, 2.0]))),
+    ]
+    for ref, mine in cases:
+        expected = errors_of(ref)
+        assert expected is not None
+        with count_launches() as launches:
+            assert errors_of(mine) == expected
+        assert not any(name in launches.by_kernel for name in
+                       ("_scatter_add_kernel", "_index_put_kernel", "_masked_fill_kernel"))
+    assert torch.equal(x, before)
+    with pytest.raises(TypeError, match="complex64"):
+        I.gather(torch.zeros(2, dtype=torch.complex64), 0, torch.tensor([0]))
+
+
+@pytest.mark.slow
+def test_long_gather_and_scatter():
+    x = torch.randn(4, 131072)
+    index = torch.randint(0, 131072, (4, 4096))
+    assert torch.equal(I.gather(x, 1, index), torch.gather(x, 1, index))
+    src = torch.randn(4, 16)
+    small = index[:, :16]
+    torch.testing.assert_close(I.scatter_add((4, 4096), 1, small % 4096, src),
+                               torch.zeros(4, 4096).scatter_add(1, small % 4096, src))
