@@ -214,13 +214,15 @@ def _softmax_backward_kernel(
 
 @triton.jit
 def _cross_entropy_kernel(
-    x_ptr, target_ptr, grad_ptr, loss_ptr, n_rows, n_cols, d1, d2, d3,
+    x_ptr, target_ptr, grad_ptr, loss_ptr, row_scale_ptr, n_rows, n_cols, d1, d2, d3,
     xs0, xs1, xs2, xs3, x_col_stride,
     ts0, ts1, ts2, ts3,
     gs0, gs1, gs2, gs3, grad_col_stride,
     ls0, ls1, ls2, ls3,
+    rs0, rs1, rs2, rs3,
     weight_ptr, weight_stride, total_weight_ptr, ignore_index, smoothing_hi, smoothing_lo,
-    HAS_WEIGHT: tl.constexpr, SMOOTH: tl.constexpr, MEAN: tl.constexpr, ACC: tl.constexpr,
+    HAS_WEIGHT: tl.constexpr, SMOOTH: tl.constexpr, MEAN: tl.constexpr, WRITE_ROW_SCALE: tl.constexpr,
+    ACC: tl.constexpr,
     ONE_BLOCK: tl.constexpr, BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     """Per-row cross-entropy loss and, in the same pass, its gradient with respect to the logits.
@@ -236,7 +238,11 @@ def _cross_entropy_kernel(
     ``dloss/dx_c = (1 - eps) w_t (p_c - [c = t]) + eps / C (W p_c - w_c)``,
     both 0 where ``t == ignore_index``; the gradient is divided by the total
     weight of the batch (``total_weight_ptr``) when ``MEAN``. A target
-    outside ``[0, C)`` gives NaN (no out-of-bounds access). ``eps`` arrives as
+    outside ``[0, C)`` gives NaN (no out-of-bounds access). With
+    ``WRITE_ROW_SCALE`` it also stores, per row, the factor ``A`` of
+    ``p`` in the gradient, ``grad = A p + (terms constant in x)``:
+    ``A = [t != ignore] (1 - eps) w_t + eps W / C`` (over the total weight
+    for ``MEAN``), which is all a second derivative needs. ``eps`` arrives as
     two fp32 scalars ``smoothing_hi + smoothing_lo`` (Triton passes Python
     floats as fp32), so that fp64 runs see it to about 48 bits.
     """
@@ -286,6 +292,12 @@ def _cross_entropy_kernel(
     if MEAN:
         scale = 1.0 / tl.load(total_weight_ptr)
     keep = valid[:, None]  # ignored rows get 0 * grad: 0, or NaN where their logits are not finite, as torch
+    if WRITE_ROW_SCALE:
+        row_scale = w_target
+        if SMOOTH:
+            row_scale = (1.0 - smoothing) * row_scale + smoothing / n_cols * sum_w
+        tl.store(row_scale_ptr + _row_offsets(rows, d1, d2, d3, rs0, rs1, rs2, rs3),
+                 tl.where(valid, row_scale * scale, 0.0), mask=row_mask)
     if ONE_BLOCK:
         grad = _cross_entropy_grad(x, w, cols, target, w_target, lse, sum_w, smoothing, n_cols, SMOOTH)
         tl.store(grad_rows + cols * grad_col_stride, tl.where(keep, grad * scale, grad * 0.0), mask=mask)
@@ -636,7 +648,8 @@ _TORCH_NAMES = {torch.float16: "Half", torch.bfloat16: "BFloat16", torch.float32
 def cross_entropy(
     logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None, ignore_index: int = -100,
     reduction: str = "mean", label_smoothing: float = 0.0, *, block: int | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+    return_row_scale: bool = False,
+) -> tuple[torch.Tensor, ...]:
     """torch's ``F.cross_entropy`` with class-index targets, and ``d(loss)/d(logits)`` from the same pass.
 
     ``logits`` is ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` with the classes
@@ -651,6 +664,10 @@ def cross_entropy(
     the loss for an upstream gradient of 1 (of each row's own loss for
     ``"none"``). Launches: the row kernel (plus, for ``"mean"``, the total
     weight before it and, for ``"mean"``/``"sum"``, one reduction after it).
+
+    ``return_row_scale=True`` also returns, from the same launch, the per-row
+    factor ``A`` (row shape, logits' dtype) with ``grad_logits = A softmax(x)
+    + (terms constant in the logits)``: what a second derivative needs.
     """
     row_shape = _check_cross_entropy(logits, target, weight, reduction, label_smoothing)
     acc = acc_dtype(logits.dtype)
@@ -658,6 +675,7 @@ def cross_entropy(
     loss_dtype = logits.dtype if reduction == "none" else accumulator
     grad = torch.empty(logits.shape, dtype=logits.dtype, device=logits.device)
     row_losses = torch.empty(row_shape, dtype=loss_dtype, device=logits.device)
+    row_scale = torch.empty(row_shape, dtype=logits.dtype, device=logits.device) if return_row_scale else None
     n_classes = logits.shape[1] if logits.dim() > 1 else logits.shape[0]
     has_weight = weight is not None
     weight_arg = (weight, weight.stride(0)) if has_weight else (logits, 0)  # unused pointer without weights
@@ -669,23 +687,26 @@ def cross_entropy(
                              has_weight, acc)
     if grad.numel() != 0:
         class_dim = 1 if logits.dim() > 1 else 0
-        operands = (logits, targets, grad, row_losses)
+        scale_operand = row_losses if row_scale is None else row_scale  # an unused pointer when not asked
+        operands = (logits, targets, grad, row_losses, scale_operand)
         row_strides = [_drop(logits.stride(), class_dim), targets.stride(), _drop(grad.stride(), class_dim),
-                       row_losses.stride()]
+                       row_losses.stride(), scale_operand.stride()]
         _launch_rows(
             _cross_entropy_kernel, operands, row_shape, row_strides,
-            (logits.stride(class_dim), None, grad.stride(class_dim), None), n_classes, block,
+            (logits.stride(class_dim), None, grad.stride(class_dim), None, None), n_classes, block,
             extra=(*weight_arg, total_weight if total_weight is not None else row_losses, ignore_index,
                    *_split_float(label_smoothing)),
             max_one_block=MAX_ONE_BLOCK_CROSS_ENTROPY, HAS_WEIGHT=has_weight, SMOOTH=label_smoothing > 0,
-            MEAN=reduction == "mean", ACC=acc,
+            MEAN=reduction == "mean", WRITE_ROW_SCALE=return_row_scale, ACC=acc,
         )
     if reduction == "none":
-        return row_losses, grad
-    loss = torch.empty((), dtype=logits.dtype, device=logits.device)
-    launch(_cross_entropy_reduce_kernel, (1,), row_losses, total_weight if total_weight is not None else loss,
-           loss, row_losses.numel(), MEAN=reduction == "mean", ACC=acc, BLOCK=REDUCE_BLOCK)
-    return loss, grad
+        loss = row_losses
+    else:
+        loss = torch.empty((), dtype=logits.dtype, device=logits.device)
+        launch(_cross_entropy_reduce_kernel, (1,), row_losses,
+               total_weight if total_weight is not None else loss, loss, row_losses.numel(),
+               MEAN=reduction == "mean", ACC=acc, BLOCK=REDUCE_BLOCK)
+    return (loss, grad, row_scale) if return_row_scale else (loss, grad)
 
 
 def _split_float(value: float) -> tuple[float, float]:
@@ -814,7 +835,7 @@ AOT_BUILDS: list[AotBuild] = [
     for rows, block_n, one_block in ((1, MAX_ONE_BLOCK_CROSS_ENTROPY, True), (1, ONLINE_BLOCK, False))
     for build in (
         _aot_build(_cross_entropy_kernel, dtype, rows, block_n, one_block, HAS_WEIGHT=True, SMOOTH=True,
-                   MEAN=True),
+                   MEAN=True, WRITE_ROW_SCALE=False),
         _aot_build(_scale_rows_kernel, dtype, 4 if one_block else 1, 1024 if one_block else ONLINE_BLOCK,
                    one_block),
     )
@@ -822,7 +843,7 @@ AOT_BUILDS: list[AotBuild] = [
     _aot_build(_softmax_forward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
     _aot_build(_softmax_backward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
     _aot_build(_cross_entropy_kernel, torch.float32, 4, 1024, True, HAS_WEIGHT=False, SMOOTH=False,
-               MEAN=False),
+               MEAN=False, WRITE_ROW_SCALE=True),
     _single_program_build(_cross_entropy_total_weight_kernel, torch.float32, HAS_WEIGHT=True),
     _single_program_build(_cross_entropy_reduce_kernel, torch.float32, MEAN=True),
 ]

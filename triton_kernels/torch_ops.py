@@ -29,7 +29,6 @@ import math
 from collections.abc import Sequence
 
 import torch
-from torch.autograd.function import once_differentiable
 
 from . import elementwise
 from . import matmul as matmul_kernels
@@ -440,23 +439,37 @@ def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
 
 
 class _CrossEntropy(torch.autograd.Function):
-    """cross_entropy whose forward launch also writes ``d(loss)/d(logits)``; backward scales it."""
+    """cross_entropy whose forward launch also writes ``d(loss)/d(logits)``; backward scales it.
+
+    Without ``create_graph`` the backward is one ``cross_entropy_backward``
+    launch. With it, the gradient is rebuilt as a differentiable function of
+    the logits: ``grad_logits = A softmax(x) + B`` where ``A`` (per row) comes
+    from the forward launch and ``B = grad_logits - A p`` is constant in x, so
+    the second derivative is ``A`` times softmax's (through ``_Softmax``).
+    """
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
-        loss, grad_logits = softmax_kernels.cross_entropy(
-            logits, target, weight, ignore_index, reduction, label_smoothing
+        loss, grad_logits, row_scale = softmax_kernels.cross_entropy(
+            logits, target, weight, ignore_index, reduction, label_smoothing, return_row_scale=True
         )
         ctx.reduction = reduction
-        ctx.save_for_backward(grad_logits)
+        ctx.save_for_backward(logits, grad_logits, row_scale)
         return loss
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_loss: torch.Tensor):
-        (grad_logits,) = ctx.saved_tensors
-        return softmax_kernels.cross_entropy_backward(grad_loss, grad_logits, ctx.reduction), None, None, \
-            None, None, None
+        logits, grad_logits, row_scale = ctx.saved_tensors
+        if not torch.is_grad_enabled():
+            grad = softmax_kernels.cross_entropy_backward(grad_loss, grad_logits, ctx.reduction)
+            return grad, None, None, None, None, None
+        class_dim = 1 if logits.dim() > 1 else 0
+        scale = row_scale.unsqueeze(class_dim)  # a view, broadcast along the classes
+        p = _Softmax.apply(logits, class_dim, False)
+        constant = elementwise.binary("sub", grad_logits, elementwise.binary("mul", scale, p.detach()))
+        upstream = grad_loss.unsqueeze(class_dim) if ctx.reduction == "none" else grad_loss
+        grad = mul(add(mul(scale, p), constant), upstream)
+        return grad, None, None, None, None, None
 
 
 def cross_entropy(
