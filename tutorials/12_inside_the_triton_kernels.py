@@ -17,11 +17,18 @@ of the data. This tutorial reads the softmax kernels of
   g): dx_j = y_j (g_j - sum_k y_k g_k), one dot product per row.
 
 Both run here through Triton's interpreter on the CPU (on a GPU when one is
-present) and are compared with torch. Picture: how a matrix is tiled into
-the programs' blocks, on both of the kernel's paths.
+present) and are compared with torch. Then `python -m triton_kernels.inspect`
+compiles kernels ahead of time for real GPUs (sm_80: A100, sm_90: H100; no
+GPU needed) and its table is read: registers, spills, shared memory, tensor
+cores. Picture: how a matrix is tiled into the programs' blocks, on both of
+the kernel's paths.
 """
 
+import json
 import os
+import re
+import subprocess
+import sys
 import time
 import warnings
 
@@ -126,7 +133,59 @@ check("log_softmax: max |triton - torch|",
 
 
 # ---------------------------------------------------------------------------
-# 5. The picture: which program handles which elements, on both paths.
+# 5. What a GPU would make of these kernels: `python -m triton_kernels.inspect`
+#    compiles each shipped (kernel, dtype, config) build for sm_80 and sm_90
+#    without a GPU (Triton's compiler, then the cuobjdump shipped with it)
+#    and prints one row per build and architecture. --sample keeps the first
+#    build of each kernel; --families picks the modules; --json for programs.
+print("5. the inspect table (compiling for sm_80 and sm_90, about 15 s)")
+# Run without TRITON_INTERPRET: the interpreter compiles nothing.
+environment = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+result = subprocess.run(
+    [sys.executable, "-m", "triton_kernels.inspect", "--families", "softmax,matmul", "--sample", "--json"],
+    capture_output=True, text=True, env=environment, timeout=300, check=True,
+)
+rows = json.loads(result.stdout)
+header = ("kernel", "arch", "dtype", "config", "regs", "spill", "shared", "tensor core")
+print("  {:34s} {:6s} {:5s} {:40s} {:>5s} {:>5s} {:>7s}  {}".format(*header))
+for row in rows:
+    if row["kernel"] in ("softmax._softmax_forward_kernel", "softmax._softmax_backward_kernel") or \
+            row["kernel"].startswith("matmul."):
+        print(f"  {row['kernel']:34s} {row['arch']:6s} {row['dtype']:5s} {row['config']:40s} "
+              f"{row['registers']:5d} {row['spill_bytes']:5d} {row['shared_bytes']:7d}  {row['tensor_core']}")
+# How to read it:
+# - registers: per thread. An SM has 65 536 32-bit registers, so a kernel
+#   using r registers fits at most 65536 / r threads per SM: more registers,
+#   fewer warps in flight to hide memory latency. 255 is the ceiling.
+# - spill_bytes: what did not fit in registers and went to local memory
+#   (slow, off-chip). The shipped builds must have none.
+# - shared_bytes: on-chip memory per program. The softmax keeps its rows in
+#   registers and uses only a few bytes (for the reductions across warps);
+#   the matmul stages tiles of A and B there, several k-steps ahead
+#   (software pipelining, `s3` = 3 stages).
+# - tensor_core: the matrix instruction in the PTX: `mma` (Ampere's warp-level
+#   MMA) or `wgmma` (Hopper's warpgroup MMA); `none` for plain FMA code. The
+#   fp64 matmul shows `mma` too: A100 and H100 have fp64 tensor-core MMA.
+assert all(row["spill_bytes"] == 0 for row in rows), "no shipped build spills"
+for row in rows:
+    if row["kernel"].startswith("softmax."):
+        assert row["tensor_core"] == "none", "a softmax has no matrix product"
+    if row["kernel"].startswith("matmul.") and row["dtype"] in ("fp16", "bf16"):
+        wanted = "wgmma" if row["arch"] == "sm_90" else "mma"
+        assert row["tensor_core"] == wanted, row
+        block_m, block_n, block_k = (int(v) for v in re.search(r"(\d+)x(\d+)x(\d+)", row["config"]).groups())
+        stages = int(re.search(r"\bs(\d+)", row["config"]).group(1))
+        tiles = (block_m * block_k + block_k * block_n) * 2  # an A tile and a B tile, 2 bytes per element
+        print(f"  {row['dtype']} matmul on {row['arch']}: {row['shared_bytes']} bytes of shared memory = "
+              f"{row['shared_bytes'] // tiles} x {tiles} (a {block_m}x{block_k} A tile + "
+              f"a {block_k}x{block_n} B tile); the config asks for {stages} stages")
+        if row["arch"] == "sm_90":
+            assert row["shared_bytes"] == stages * tiles, "sm_90 keeps one A and one B tile per stage"
+print("  fp16/bf16 matmuls use tensor cores (mma on sm_80, wgmma on sm_90); nothing spills.")
+
+
+# ---------------------------------------------------------------------------
+# 6. The picture: which program handles which elements, on both paths.
 def draw_tiles(axes, title, tiles):
     """tiles: (row0, col0, height, width, program, chunk or None)."""
     colours = plt.get_cmap("tab10")
