@@ -1,6 +1,7 @@
 """tensor.explain_backward: the engine's real run, told as micro tells it, checked against torch."""
 
 import random
+import re
 
 import pytest
 import torch
@@ -86,3 +87,25 @@ def test_non_scalar_root_raises_torchs_error_and_changes_nothing():
         T.explain_backward(y, file=None)
     assert x.grad is None
     assert y.grad_fn._post_hooks is None or len(y.grad_fn._post_hooks) == 0
+
+
+def test_engines_may_order_independent_branches_differently_but_tell_the_same_steps():
+    # u is built after t but used first: micro visits in reverse depth-first order (t's node
+    # first), tensor newest node first (u's node first); each step reads the same.
+    def build(a, b, c, d):
+        t = a * b
+        u = c + d
+        return u * t
+
+    values = [micro.Value(v) for v in (1.5, -2.0, 0.5, 3.0)]
+    tensors = [T.tensor(v, dtype=T.float64, requires_grad=True) for v in (1.5, -2.0, 0.5, 3.0)]
+    names = ["a", "b", "c", "d"]
+    told_micro = micro.explain_backward(build(*values), dict(zip(values, names)), file=None)
+    told_tensor = T.explain_backward(build(*tensors), dict(zip(tensors, names)), file=None)
+    assert [s.node for s in told_micro.steps] == ["mul#1", "mul#3", "add#2"]
+    assert [s.node for s in told_tensor.steps] == ["mul#1", "add#2", "mul#3"]
+
+    def unnumbered(told):
+        return sorted(re.sub(r"^step \d+: ", "", line) for line in told.lines())
+
+    assert unnumbered(told_tensor) == unnumbered(told_micro)
