@@ -99,6 +99,7 @@ for name, f, fn_paths, label, (lo, hi) in (
         axes.legend(fontsize=8, loc="upper center")
     panels[0].set_ylabel("f(x)")
     figure.suptitle(f"Gradient descent on f(x) = {label}, 25 steps (points off the plot drawn at its edge)")
+    figure.tight_layout()
     save(figure, f"02_descent_path_{name}.png")
 
 figure, axes = plt.subplots(figsize=(7, 4.5))
