@@ -43,7 +43,15 @@ from ._common import (
     interpreting,
     launch,
 )
-from .reduce import _MAX_RANK, padded_dims, reduce, strided_offset, torch_dtype_name, unravel
+from .reduce import (
+    _MAX_RANK,
+    padded_dims,
+    reduce,
+    strided_offset,
+    tile_elements,
+    torch_dtype_name,
+    unravel,
+)
 
 _DATA_DTYPES = (
     torch.float16, torch.bfloat16, torch.float32, torch.float64,
@@ -217,7 +225,15 @@ def _masked_fill_kernel(
 # ------------------------------------------------------------------ launchers
 
 def _block(n: int) -> int:
-    return block_size(n, lo=16, hi=16384 if interpreting() else 1024)
+    """Elements per program of the one-element-per-lane kernels: 1024 on a GPU, a tile in the interpreter."""
+    tile = tile_elements()
+    return block_size(n, lo=min(16, tile), hi=tile if interpreting() else min(1024, tile))
+
+
+def _match_blocks(n_out: int, n_index: int) -> tuple[int, int]:
+    """(outputs, index entries) per tile of the matching kernels: at most 256 entries, one tile in all."""
+    block_index = block_size(n_index, lo=1, hi=min(256, tile_elements()))
+    return block_size(n_out, lo=1, hi=max(1, tile_elements() // block_index)), block_index
 
 
 def _check_tensor(name: str, x, allowed=_DATA_DTYPES) -> None:
@@ -356,8 +372,7 @@ def _scatter_add_launch(shape: Sequence[int], dim: int, index: torch.Tensor, src
     sizes = padded(full, 1)
     region = padded(index_shape, 1)
     n_index = index_shape[dim]
-    block_j = block_size(n_index, lo=1, hi=256)
-    block_o = block_size(n_out, lo=1, hi=max(1, (16384 if interpreting() else 4096) // block_j))
+    block_o, block_j = _match_blocks(n_out, n_index)
     launch(
         _scatter_add_kernel, (cdiv(n_out, block_o),), index, src, out, n_out, n_index, full[dim],
         *sizes[1:], *region, *padded(index_strides, 0), *padded(src_strides, 0), *padded(out_strides, 0),
@@ -506,8 +521,7 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     b = len(index_shape)
     r_rank, r_sizes, (rx_strides, rv_strides) = padded_dims(rest, x.stride()[k:], values_strides[b:])
     b_rank, b_sizes, (bv_strides,) = padded_dims(index_shape, values_strides[:b])
-    block_b = block_size(n_index, lo=1, hi=256)
-    block_o = block_size(n_out, lo=1, hi=max(1, (16384 if interpreting() else 4096) // block_b))
+    block_o, block_b = _match_blocks(n_out, n_index)
     launch(
         _index_put_kernel, (cdiv(n_out, block_o),), x, flat, values, out, n_out, n_index, math.prod(rest),
         *p_sizes, *p_strides, *r_sizes, *rx_strides, *rv_strides, *b_sizes, *bv_strides,

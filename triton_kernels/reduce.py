@@ -384,9 +384,17 @@ def _row_view(x: torch.Tensor, dims: tuple[int, ...]):
     return n_rows, n_cols, row_rank, col_rank, row_args + col_args
 
 
+def tile_elements() -> int:
+    """Elements per program tile: 4096 on a GPU, 16384 in the interpreter (where each program costs ~5 ms).
+
+    Tests lower it (monkeypatch) to force many programs and many loop trips on small shapes.
+    """
+    return 16384 if interpreting() else 4096
+
+
 def _blocks(n_rows: int, n_cols: int) -> tuple[int, int]:
-    """(BLOCK_M, BLOCK_N): a tile of at most 4096 elements (16384 in the slow-per-program interpreter)."""
-    tile = 16384 if interpreting() else 4096
+    """(BLOCK_M, BLOCK_N): a power-of-two tile of at most :func:`tile_elements`, columns first."""
+    tile = tile_elements()
     block_n = block_size(n_cols, lo=1, hi=tile)
     block_m = block_size(n_rows, lo=1, hi=tile // block_n)
     return block_m, block_n
@@ -615,7 +623,7 @@ def sum_to_shape(x: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
         )
     broadcast = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     dims = tuple(range(lead)) + broadcast
-    result_dtype = x.dtype if x.dtype in _FLOATS else torch.int64
+    result_dtype = x.dtype if x.dtype in _FLOATS or not dims else torch.int64  # as torch.sum / a copy
     out = _launch_rows("sum", x, dims, True, result_dtype, result_dtype)
     return out.view(shape)
 

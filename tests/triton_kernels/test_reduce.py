@@ -286,3 +286,31 @@ def test_long_rows():
     assert_matches(R.var(x, (1,)), x.var(1))
     assert_matches(R.argmax(x, 1), x.argmax(1))
     assert_matches(R.reduce("sum", x.t(), (0,)), x.sum(1))
+
+
+@pytest.fixture
+def small_tiles(monkeypatch):
+    """Tiles of 32 elements: many programs and many loop trips on small shapes (every host-side branch)."""
+    monkeypatch.setattr(R, "tile_elements", lambda: 32)
+
+
+@pytest.mark.parametrize("op", ["sum", "prod", "amax", "logsumexp", "all"])
+def test_small_tiles_loop_over_columns_and_rows(small_tiles, op):
+    x = torch.randn(37, 45).round()
+    for dims in [(1,), (0,), None]:
+        for layout in (x, x.t(), x[::2, 1::3]):
+            check_op(op, layout, dims, keepdim=False)
+    assert_matches(R.var(x, (1,)), x.var(1))
+    assert_matches(R.argmax(x.t(), 1), x.t().argmax(1))
+    assert_matches(R.norm(x, 3.0, (0,)), torch.linalg.vector_norm(x, 3.0, (0,)))
+
+
+def test_integers_stay_exact_beyond_float_precision():
+    big = torch.tensor([[2**62 + 1, 2**62 + 3, 2**62 + 2], [-(2**62) - 5, 3, -(2**62) - 4]])
+    assert_matches(R.reduce("amax", big, (1,)), big.amax(1))
+    assert_matches(R.reduce("amin", big, (1,)), big.amin(1))
+    assert_matches(R.argmax(big, 1), big.argmax(1))
+    assert_matches(R.reduce("sum", big[:, :2] // 4, (1,)), (big[:, :2] // 4).sum(1))
+    small = torch.arange(6, dtype=torch.int32).view(2, 3)
+    assert_matches(R.sum_to_shape(small, (2, 3)), small)
+    assert_matches(R.sum_to_shape(small, (1, 3)), small.sum_to_size(1, 3))
