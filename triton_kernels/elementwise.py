@@ -141,14 +141,26 @@ def _is_odd_integer(b):
 
 @triton.jit
 def _pow_float(a, b):
-    """a ** b for floats as C's pow: |a|^b = exp2(b log2|a|) with pow's sign and special cases."""
+    """a ** b for floats as C's pow: |a|^b = exp2(b log2|a|) with pow's sign and special cases.
+
+    fp32 goes through fp64 so that exp2's relative error, |b log2 a| ulps,
+    stays far below an fp32 ulp (x ** 1 is x, x ** 2 is x * x after rounding).
+    """
+    if a.dtype == tl.float32:
+        return _pow_fp64(a.to(tl.float64), b.to(tl.float64)).to(tl.float32)
+    else:
+        return _pow_fp64(a, b)
+
+
+@triton.jit
+def _pow_fp64(a, b):
+    """pow in fp64, the body of :func:`_pow_float`."""
     b_integer = tl.floor(b) == b
     b_odd = _is_odd_integer(b)
     magnitude = tl.exp2(b * tl.log2(tl.abs(a)))
     a_negative = (a < 0) | ((a == 0) & (_div(1.0, a) < 0))  # -0.0 counts as negative
-    negative_base = tl.where(b_odd, -magnitude, tl.where(b_integer, magnitude, float("nan")))
-    r = tl.where(a_negative, negative_base, magnitude)
-    r = tl.where((a == float("-inf")) & ~b_integer, tl.where(b > 0, float("inf"), 0.0), r)
+    r = tl.where(a_negative & b_odd, -magnitude, tl.where((a < 0) & ~b_integer, float("nan"), magnitude))
+    r = tl.where((a == float("-inf")) & ~b_integer & (b == b), tl.where(b > 0, float("inf"), 0.0), r)
     r = tl.where((a == -1.0) & (tl.abs(b) == float("inf")), 1.0, r)
     return tl.where((b == 0) | (a == 1.0), 1.0, r)
 
@@ -174,14 +186,15 @@ def _atan(x):
     big = ax > 2.414213562373095  # tan(3 pi / 8)
     mid = (ax > 0.66) & ~big
     z = tl.where(big, _div(-1.0, ax), tl.where(mid, _div(ax - 1.0, ax + 1.0), ax))
-    y0 = tl.where(big, 1.5707963267948966, tl.where(mid, 0.7853981633974483, 0.0))
+    zero = tl.zeros_like(x)  # constants enter as x's dtype: a bare literal in tl.where would be fp32
+    y0 = tl.where(big, zero + 1.5707963267948966, tl.where(mid, zero + 0.7853981633974483, zero))
     zz = z * z
     p = (((-8.750608600031904e-1 * zz - 1.615753718733365e1) * zz - 7.500855792314705e1) * zz
          - 1.228866684490136e2) * zz - 6.485021904942025e1
     q = ((((zz + 2.485846490142306e1) * zz + 1.650270098316988e2) * zz + 4.328810604912903e2) * zz
          + 4.853903996359137e2) * zz + 1.945506571482614e2
     r = z * zz * _div(p, q) + z
-    r = r + tl.where(big, 6.123233995736766e-17, tl.where(mid, 3.061616997868383e-17, 0.0))
+    r = r + tl.where(big, zero + 6.123233995736766e-17, tl.where(mid, zero + 3.061616997868383e-17, zero))
     r = y0 + r
     return tl.where(x < 0, -r, r)
 
@@ -189,11 +202,11 @@ def _atan(x):
 @triton.jit
 def _atan2(y, x):
     """atan2(y, x): atan(y / x) moved to the quadrant of (x, y), with C's signed zeros and infinities."""
-    pi = 3.141592653589793
     both_inf = (tl.abs(x) == float("inf")) & (tl.abs(y) == float("inf"))
     base = _atan(_div(tl.abs(y), tl.abs(x)))
-    base = tl.where(both_inf, 0.7853981633974483, base)
+    base = tl.where(both_inf, tl.zeros_like(base) + 0.7853981633974483, base)
     x_negative = (x < 0) | ((x == 0) & (_div(1.0, x) < 0))
+    pi = tl.zeros_like(base) + 3.141592653589793  # in base's dtype (a bare literal would be fp32)
     r = tl.where(x_negative, pi - base, base)
     r = tl.where((x == 0) & (y == 0), tl.where(x_negative, pi, 0.0), r)
     y_negative = (y < 0) | ((y == 0) & (_div(1.0, y) < 0))
@@ -298,7 +311,7 @@ def _apply(OP: tl.constexpr, x, y, z, w, IS_FLOAT: tl.constexpr):
     elif OP == "sigmoid":
         r = _sigmoid(x)
     elif OP == "relu":
-        r = tl.where(x > 0, x, 0)
+        r = tl.where(x < 0, 0, x)  # nan stays nan
     elif OP == "gelu":
         r = 0.5 * x * (1.0 + tl.math.erf(x * 0.7071067811865476))
     elif OP == "gelu_tanh":
@@ -382,12 +395,12 @@ def _apply(OP: tl.constexpr, x, y, z, w, IS_FLOAT: tl.constexpr):
     elif OP == "atan2":
         r = _atan2(x, y)
     # ---- with scalar parameters
-    elif OP == "clamp":  # min(max(x, low), high), nan stays nan
-        r = tl.where(x != x, x, tl.minimum(tl.maximum(x, y), z))
+    elif OP == "clamp":  # min(max(x, low), high); a nan anywhere gives nan
+        r = _minimum(_maximum(x, y), z)
     elif OP == "clamp_min":
-        r = tl.where(x != x, x, tl.maximum(x, y))
+        r = _maximum(x, y)
     elif OP == "clamp_max":
-        r = tl.where(x != x, x, tl.minimum(x, y))
+        r = _minimum(x, y)
     elif OP == "where":
         r = tl.where(x != 0, y, z)
     elif OP == "isclose" or OP == "isclose_equal_nan":  # |x - y| <= atol + rtol |y|, z = rtol, w = atol
@@ -401,7 +414,7 @@ def _apply(OP: tl.constexpr, x, y, z, w, IS_FLOAT: tl.constexpr):
     elif OP == "sigmoid_backward":
         r = x * (1.0 - y) * y
     elif OP == "relu_backward":
-        r = tl.where(y > 0, x, 0)
+        r = tl.where(y <= 0, 0, x)
     elif OP == "exp_backward":
         r = x * y
     elif OP == "sqrt_backward":
@@ -489,6 +502,8 @@ def _load_operand(ptr, bits, index, mask, sizes, strides, IS_SCALAR: tl.constexp
         value = tl.broadcast_to(value, index.shape)
     else:
         value = tl.load(ptr + _strided_offsets(index, sizes, strides, RANK), mask=mask)
+    if value.dtype == tl.float64 and CAST.primitive_bitwidth == 16:
+        value = value.to(tl.float32)  # torch rounds fp64 to fp16/bf16 through fp32 (twice); so do we
     return value.to(CAST).to(COMPUTE)
 
 
