@@ -835,7 +835,7 @@ AOT_BUILDS: list[AotBuild] = [
     for rows, block_n, one_block in ((1, MAX_ONE_BLOCK_CROSS_ENTROPY, True), (1, ONLINE_BLOCK, False))
     for build in (
         _aot_build(_cross_entropy_kernel, dtype, rows, block_n, one_block, HAS_WEIGHT=True, SMOOTH=True,
-                   MEAN=True, WRITE_ROW_SCALE=False),
+                   MEAN=True, WRITE_ROW_SCALE=True),
         _aot_build(_scale_rows_kernel, dtype, 4 if one_block else 1, 1024 if one_block else ONLINE_BLOCK,
                    one_block),
     )
@@ -843,7 +843,7 @@ AOT_BUILDS: list[AotBuild] = [
     _aot_build(_softmax_forward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
     _aot_build(_softmax_backward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
     _aot_build(_cross_entropy_kernel, torch.float32, 4, 1024, True, HAS_WEIGHT=False, SMOOTH=False,
-               MEAN=False, WRITE_ROW_SCALE=True),
+               MEAN=False, WRITE_ROW_SCALE=False),
     _single_program_build(_cross_entropy_total_weight_kernel, torch.float32, HAS_WEIGHT=True),
     _single_program_build(_cross_entropy_reduce_kernel, torch.float32, MEAN=True),
 ]
