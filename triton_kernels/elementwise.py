@@ -871,8 +871,7 @@ def where(cond: torch.Tensor, a: Operand, b: Operand, dtype: torch.dtype | None 
                            f"{_unsupported('', cond.dtype).args[0].split(chr(39))[1]}")
     shape = _check_operands("where", cond, a, b)
     if dtype is None:
-        dtype = _result_type(a, b) if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor) else \
-            _result_type(torch.empty(0, dtype=_result_type(cond, a), device="meta"), b)
+        dtype = _result_type(a, b)
     out = _empty(shape, dtype, [cond])
     _launch("where", [cond, a, b], [out], dtype, cast_first=False)
     return out
