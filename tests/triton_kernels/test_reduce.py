@@ -290,15 +290,15 @@ def test_long_rows():
 
 @pytest.fixture
 def small_tiles(monkeypatch):
-    """Tiles of 32 elements: many programs and many loop trips on small shapes (every host-side branch)."""
-    monkeypatch.setattr(R, "tile_elements", lambda: 32)
+    """Tiles of 16 elements: many programs and many loop trips on small shapes (every host-side branch)."""
+    monkeypatch.setattr(R, "tile_elements", lambda: 16)
 
 
-@pytest.mark.parametrize("op", ["sum", "prod", "amax", "logsumexp", "all"])
+@pytest.mark.parametrize("op", ["sum", "amax", "logsumexp"])
 def test_small_tiles_loop_over_columns_and_rows(small_tiles, op):
-    x = torch.randn(37, 45).round()
-    for dims in [(1,), (0,), None]:
-        for layout in (x, x.t(), x[::2, 1::3]):
+    x = torch.randn(7, 37).round()
+    for dims in [(1,), None]:
+        for layout in (x, x.t()[::2]):
             check_op(op, layout, dims, keepdim=False)
     assert_matches(R.var(x, (1,)), x.var(1))
     assert_matches(R.argmax(x.t(), 1), x.t().argmax(1))
