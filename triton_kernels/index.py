@@ -36,27 +36,25 @@ from ._common import (
     AotBuild,
     acc_dtype,
     block_size,
+    broadcast_shape,
     broadcast_strides,
     cdiv,
-    check_dtype,
     check_same_device,
     interpreting,
     launch,
 )
 from .reduce import (
-    _MAX_RANK,
+    MAX_STRIDED_DIMS,
+    check_tensor,
     padded_dims,
     reduce,
     strided_offset,
     tile_elements,
     torch_dtype_name,
     unravel,
+    wrap_dim,
 )
 
-_DATA_DTYPES = (
-    torch.float16, torch.bfloat16, torch.float32, torch.float64,
-    torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool,
-)
 _INDEX_DTYPES = (torch.int32, torch.int64)
 _NUM_WARPS = 8
 
@@ -236,21 +234,6 @@ def _match_blocks(n_out: int, n_index: int) -> tuple[int, int]:
     return block_size(n_out, lo=1, hi=max(1, tile_elements() // block_index)), block_index
 
 
-def _check_tensor(name: str, x, allowed=_DATA_DTYPES) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"triton_kernels.{name}: expected a torch.Tensor, got {type(x).__name__}")
-    check_dtype(name, x, allowed)
-
-
-def _wrap_dim(dim: int, ndim: int) -> int:
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim % n
-
-
 def _index_range(index: torch.Tensor) -> tuple[int, int]:
     """(min, max) of a non-empty index tensor, by the reduce kernels (two launches, two scalar reads)."""
     return int(reduce("amin", index).item()), int(reduce("amax", index).item())
@@ -313,10 +296,10 @@ def gather(x: torch.Tensor, dim: int, index: torch.Tensor) -> torch.Tensor:
     One launch after the range check (two reduction launches); out has
     index's shape. Negative or too large indices raise torch's RuntimeError.
     """
-    _check_tensor("gather", x)
+    check_tensor("gather", x)
     _check_index_tensor("gather", index, "gather(): Expected dtype int32/int64 for index")
     check_same_device("gather", x, index)
-    dim = _wrap_dim(dim, x.dim())
+    dim = wrap_dim(dim, x.dim())
     if max(index.dim(), 1) != max(x.dim(), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     _check_no_larger(index, dim, x, "self")
@@ -330,10 +313,10 @@ def index_select(x: torch.Tensor, dim: int, index: torch.Tensor) -> torch.Tensor
     The gather kernel through a stride-0 view of the 1-d index (no copy); one
     launch after the range check.
     """
-    _check_tensor("index_select", x)
+    check_tensor("index_select", x)
     _check_index_tensor("index_select", index, "index_select(): Expected dtype int32 or int64 for index")
     check_same_device("index_select", x, index)
-    dim = _wrap_dim(dim, x.dim())
+    dim = wrap_dim(dim, x.dim())
     if index.dim() > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     size = _as_dims(x)[0][dim]
@@ -362,9 +345,9 @@ def _scatter_add_launch(shape: Sequence[int], dim: int, index: torch.Tensor, src
     index_shape, index_strides = _as_dims(index)
     src_strides = _as_dims(src)[1]
     others = [d for d in range(len(full)) if d != dim]
-    if len(others) > _MAX_RANK:
-        raise NotImplementedError(f"triton_kernels.scatter_add: at most {_MAX_RANK + 1} dims")
-    pad = _MAX_RANK - len(others)
+    if len(others) > MAX_STRIDED_DIMS:
+        raise NotImplementedError(f"triton_kernels.scatter_add: at most {MAX_STRIDED_DIMS + 1} dims")
+    pad = MAX_STRIDED_DIMS - len(others)
 
     def padded(values, fill):
         return (fill,) * pad + tuple(values[d] for d in others)
@@ -390,12 +373,12 @@ def scatter_add(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.
     over index's extent (no atomics: each output element sums its matches in
     index order). One launch after the range check.
     """
-    _check_tensor("scatter_add", src)
+    check_tensor("scatter_add", src)
     _check_index_tensor("scatter_add", index, "scatter(): Expected dtype int64 for index")
     check_same_device("scatter_add", index, src)
     shape = tuple(int(n) for n in shape)
-    dim = _wrap_dim(dim, len(shape))
-    _wrap_dim(dim, src.dim())
+    dim = wrap_dim(dim, len(shape))
+    wrap_dim(dim, src.dim())
     if max(index.dim(), 1) != max(len(shape), 1) or max(src.dim(), 1) != max(len(shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     full = shape or (1,)
@@ -417,13 +400,13 @@ def index_add(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.Te
     scatter-add kernel through a stride-0 view of the 1-d index. One launch
     after the range check.
     """
-    _check_tensor("index_add", src)
+    check_tensor("index_add", src)
     got = torch_dtype_name(index.dtype)
     _check_index_tensor("index_add", index,
                         f"index_add_(): Expected dtype int32/int64 for index but got: {got}")
     check_same_device("index_add", index, src)
     shape = tuple(int(n) for n in shape)
-    dim = _wrap_dim(dim, len(shape))
+    dim = wrap_dim(dim, len(shape))
     if index.dim() > 1:
         raise IndexError(
             f"index_add_(): Index is supposed to be a vector, but got dim: {index.dim()} with type: "
@@ -462,7 +445,7 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     Launches: two range checks and one flattening launch per index tensor,
     then one.
     """
-    _check_tensor("index_put", x)
+    check_tensor("index_put", x)
     indices = tuple(indices)
     for index in indices:
         if not isinstance(index, torch.Tensor) or index.dtype not in _INDEX_DTYPES:
@@ -532,20 +515,6 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     return out
 
 
-def _broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...]:
-    """The broadcast of two shapes, with torch's RuntimeError wording when they do not broadcast."""
-    a, b = tuple(a), tuple(b)
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    for i, (p, q) in enumerate(zip(a, b)):
-        if p != q and p != 1 and q != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({p}) must match the size of tensor b ({q}) at non-singleton "
-                f"dimension {i}"
-            )
-    return tuple(q if p == 1 else p for p, q in zip(a, b))
-
-
 _MASK_DTYPE_NAMES = {torch.int64: "long int", torch.int32: "int", torch.uint8: "unsigned char",
                      torch.float32: "float", torch.float64: "double"}
 
@@ -556,7 +525,7 @@ def masked_fill(x: torch.Tensor, mask: torch.Tensor, value) -> torch.Tensor:
     out = where(mask, value, x); ``value`` is a Python scalar or a 0-d tensor
     (read on the device). One launch.
     """
-    _check_tensor("masked_fill", x)
+    check_tensor("masked_fill", x)
     if not isinstance(mask, torch.Tensor):
         raise TypeError(f"triton_kernels.masked_fill: expected a tensor mask, not {type(mask).__name__}")
     if mask.dtype != torch.bool:
@@ -574,7 +543,7 @@ def masked_fill(x: torch.Tensor, mask: torch.Tensor, value) -> torch.Tensor:
     else:
         check_same_device("masked_fill", x, mask)
         value = torch.tensor(value, dtype=x.dtype, device=x.device)  # a host scalar: allocation, no compute
-    shape = _broadcast_shape(mask.shape, x.shape)
+    shape = broadcast_shape(mask.shape, x.shape)
     out = torch.empty(shape, dtype=x.dtype, device=x.device)
     n = out.numel()
     if n == 0:

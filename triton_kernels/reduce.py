@@ -65,7 +65,7 @@ _OP_CODE = {
     "sum": 0, "prod": 1, "all": 2, "any": 3, "mean": 4, "norm0": 5, "norm1": 6, "norm2": 7, "normp": 8,
     "logsumexp": 9, "var": 10, "std": 11, "all_finite": 12,
 }
-_MAX_RANK = 4  # strided dims per group (kept / reduced) after collapsing
+MAX_STRIDED_DIMS = 4  # strided dims per group (kept / reduced) after collapsing
 _NUM_WARPS = 8  # for a 4096-element tile: 16 elements per thread
 _ALL_DTYPES = (
     torch.float16, torch.bfloat16, torch.float32, torch.float64,
@@ -307,13 +307,14 @@ def _extremum_rows_kernel(
 
 # ------------------------------------------------------------------ launchers
 
-def _check_tensor(name: str, x, allowed=_ALL_DTYPES) -> None:
+def check_tensor(name: str, x, allowed=_ALL_DTYPES) -> None:
+    """TypeError unless ``x`` is a torch.Tensor of an ``allowed`` dtype (the error names the dtype)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"triton_kernels.{name}: expected a torch.Tensor, got {type(x).__name__}")
     check_dtype(name, x, allowed)
 
 
-def _wrap_dim(dim: int, ndim: int) -> int:
+def wrap_dim(dim: int, ndim: int) -> int:
     """torch's dim wrapping (a 0-d tensor accepts -1 and 0), with its IndexError."""
     n = max(ndim, 1)
     if not -n <= dim < n:
@@ -329,7 +330,7 @@ def _normalize_dims(x: torch.Tensor, dims) -> tuple[int, ...]:
         return tuple(range(x.dim()))
     if isinstance(dims, int):
         dims = (dims,)
-    wrapped = [_wrap_dim(d, x.dim()) for d in dims]
+    wrapped = [wrap_dim(d, x.dim()) for d in dims]
     if not wrapped:
         return tuple(range(x.dim()))
     for i, d in enumerate(wrapped):
@@ -359,12 +360,12 @@ def padded_dims(shape: Sequence[int], *strides: Sequence[int]) -> tuple[int, tup
     collapsed = collapse_dims(shape, *strides)
     cshape, cstrides = collapsed[0], collapsed[1:]
     rank = len(cshape)
-    if rank > _MAX_RANK:
+    if rank > MAX_STRIDED_DIMS:
         raise NotImplementedError(
             f"triton_kernels: {rank} strided dims remain after collapsing {tuple(shape)} "
-            f"(at most {_MAX_RANK})"
+            f"(at most {MAX_STRIDED_DIMS})"
         )
-    pad = _MAX_RANK - rank
+    pad = MAX_STRIDED_DIMS - rank
     sizes = ((1,) * pad + tuple(cshape))[1:]
     return rank, sizes, tuple((0,) * pad + tuple(st) for st in cstrides)
 
@@ -477,7 +478,7 @@ def reduce(op: str, x: torch.Tensor, dims=None, keepdim: bool = False, dtype: to
     """
     if op not in REDUCE_OPS:
         raise ValueError(f"triton_kernels.reduce: unknown op {op!r} (one of {', '.join(REDUCE_OPS)})")
-    _check_tensor(op, x)
+    check_tensor(op, x)
     if dtype is not None and op not in ("sum", "prod", "mean"):
         raise TypeError(f"triton_kernels.reduce: {op} takes no dtype argument")
     if dtype is not None:
@@ -513,7 +514,7 @@ def torch_dtype_name(dtype: torch.dtype) -> str:
 
 
 def _check_float(name: str, x: torch.Tensor, message: str) -> None:
-    _check_tensor(name, x)
+    check_tensor(name, x)
     if x.dtype not in _FLOATS:
         raise RuntimeError(message)
 
@@ -524,7 +525,7 @@ def norm(x: torch.Tensor, p: float = 2.0, dims=None, keepdim: bool = False) -> t
     ||x||_p = (sum |x|^p)^(1/p); p = 0 counts nonzeros, p = inf / -inf give
     max |x| / min |x| (which raise on an empty reduction, as torch).
     """
-    _check_tensor("norm", x)
+    check_tensor("norm", x)
     _check_float("norm", x, "linalg.vector_norm: Expected a floating point or complex tensor as input. "
                  f"Got {torch_dtype_name(x.dtype)}")
     reduced = _normalize_dims(x, dims)
@@ -582,7 +583,7 @@ def min_dim(x: torch.Tensor, dim: int, keepdim: bool = False) -> tuple[torch.Ten
 
 
 def _extremum_along(name: str, x, dim, keepdim, *, is_max: bool):
-    _check_tensor(name, x)
+    check_tensor(name, x)
     dims = _normalize_dims(x, (dim,))
     return _extremum(name, x, dims, keepdim, is_max=is_max, values=True, indices=True, dim_given=True)
 
@@ -598,7 +599,7 @@ def argmin(x: torch.Tensor, dim: int | None = None, keepdim: bool = False) -> to
 
 
 def _arg_extremum(name: str, x, dim, keepdim, *, is_max: bool):
-    _check_tensor(name, x)
+    check_tensor(name, x)
     dims = _normalize_dims(x, None if dim is None else (dim,))
     _, indices = _extremum(name, x, dims, keepdim, is_max=is_max, values=False, indices=True,
                            dim_given=dim is not None)
@@ -613,7 +614,7 @@ def sum_to_shape(x: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
     Reduces the leading dims ``shape`` lacks and every dim where ``shape`` has
     1 and x does not; the result is a new contiguous tensor of ``shape``.
     """
-    _check_tensor("sum_to_shape", x)
+    check_tensor("sum_to_shape", x)
     shape = tuple(int(n) for n in shape)
     lead = x.dim() - len(shape)
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, x.shape[lead:])):
@@ -630,7 +631,7 @@ def sum_to_shape(x: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
 
 def all_finite(x: torch.Tensor) -> bool:
     """True when every element of ``x`` is finite (no nan, no inf); one launch and one scalar read."""
-    _check_tensor("all_finite", x)
+    check_tensor("all_finite", x)
     if x.dtype not in _FLOATS:
         return True
     finite = _launch_rows("all_finite", x, tuple(range(x.dim())), False, torch.bool, x.dtype)

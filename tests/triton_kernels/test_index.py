@@ -47,6 +47,13 @@ def gather_case(draw):
     return x, dim, index, gen
 
 
+def draw_shape(data, min_rank=1, min_size=1):
+    """(rank, shape, generator) drawn for one example: rank up to 4, sizes up to 5."""
+    rank = data.draw(st.integers(min_rank, 4))
+    shape = [data.draw(st.integers(min_size, 5)) for _ in range(rank)]
+    return rank, shape, torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
+
+
 def unchanged(*tensors):
     return [t.clone() for t in tensors]
 
@@ -80,10 +87,8 @@ def test_gather_and_its_scatter_add_backward(case):
 @SETTINGS
 @given(data=st.data())
 def test_index_select_and_index_add(data):
-    rank = data.draw(st.integers(1, 4))
-    shape = [data.draw(st.integers(1, 5)) for _ in range(rank)]
+    rank, shape, gen = draw_shape(data)
     dim = data.draw(st.integers(0, rank - 1))
-    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
     layout = data.draw(st.sampled_from(["contiguous", "transposed"]))
     x = strided(torch.randn(shape, generator=gen), layout, gen)
     index = torch.randint(0, shape[dim], (data.draw(st.integers(0, 7)),), generator=gen)
@@ -102,10 +107,8 @@ def test_index_select_and_index_add(data):
 @SETTINGS
 @given(data=st.data())
 def test_index_put_matches_torch(data):
-    rank = data.draw(st.integers(1, 4))
-    shape = [data.draw(st.integers(1, 5)) for _ in range(rank)]
+    rank, shape, gen = draw_shape(data)
     k = data.draw(st.integers(1, rank))
-    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
     dtype = data.draw(st.sampled_from([torch.float32, torch.float64, torch.int64]))
     x = (torch.randn(shape, generator=gen) * 10).to(dtype)
     x = strided(x, data.draw(st.sampled_from(["contiguous", "transposed", "sliced"])), gen)
@@ -140,9 +143,7 @@ def test_index_put_matches_torch(data):
 @SETTINGS
 @given(data=st.data())
 def test_masked_fill_matches_torch(data):
-    rank = data.draw(st.integers(0, 4))
-    shape = [data.draw(st.integers(0, 5)) for _ in range(rank)]
-    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
+    rank, shape, gen = draw_shape(data, min_rank=0, min_size=0)
     dtypes = [torch.float32, torch.float64, torch.int64, torch.bool, torch.bfloat16]
     x = (torch.randn(shape, generator=gen) * 10).to(data.draw(st.sampled_from(dtypes)))
     x = strided(x, data.draw(st.sampled_from(["contiguous", "transposed", "sliced"])), gen)

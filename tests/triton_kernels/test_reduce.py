@@ -99,6 +99,13 @@ def reduced_dims(draw, x):
     return tuple(dims)
 
 
+@st.composite
+def float_case(draw):
+    """(x, dims, keepdim): an fp32/fp64 tensor in some layout, its reduced dims and keepdim."""
+    x = draw(layouts(dtype=draw(st.sampled_from([torch.float32, torch.float64]))))
+    return x, draw(reduced_dims(x)), draw(st.booleans())
+
+
 def check_op(op, x, dims, keepdim, dtype=None):
     before = x.clone()
     with count_launches() as launches:
@@ -112,9 +119,7 @@ def check_op(op, x, dims, keepdim, dtype=None):
 @SETTINGS
 @given(data=st.data())
 def test_row_ops_match_torch(op, data):
-    x = data.draw(layouts(dtype=data.draw(st.sampled_from([torch.float32, torch.float64]))))
-    dims = data.draw(reduced_dims(x))
-    check_op(op, x, dims, data.draw(st.booleans()))
+    check_op(op, *data.draw(float_case()))
 
 
 @pytest.mark.parametrize("op", ["amax", "amin"])
@@ -139,9 +144,7 @@ def test_integer_and_bool_sums_accumulate_in_int64(op, data):
 @SETTINGS
 @given(data=st.data())
 def test_var_std_match_torch(data):
-    x = data.draw(layouts(dtype=data.draw(st.sampled_from([torch.float32, torch.float64]))))
-    dims = data.draw(reduced_dims(x))
-    keepdim = data.draw(st.booleans())
+    x, dims, keepdim = data.draw(float_case())
     correction = data.draw(st.sampled_from([0, 1, 2]))
     for name in ("var", "std"):
         before = x.clone()
@@ -154,9 +157,7 @@ def test_var_std_match_torch(data):
 @SETTINGS
 @given(data=st.data())
 def test_norm_matches_torch(data):
-    x = data.draw(layouts(dtype=data.draw(st.sampled_from([torch.float32, torch.float64]))))
-    dims = data.draw(reduced_dims(x))
-    keepdim = data.draw(st.booleans())
+    x, dims, keepdim = data.draw(float_case())
     p = data.draw(st.sampled_from([2.0, 1.0, 0.0, 3.0, 0.5, -1.0, math.inf, -math.inf]))
     ref = torch_or_error(torch.linalg.vector_norm, R.norm, x, p, dims, keepdim)
     if ref is not None:
