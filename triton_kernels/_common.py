@@ -198,6 +198,16 @@ def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def wrap_dim(dim: int, ndim: int) -> int:
+    """torch's dim wrapping: ``dim`` in ``[0, ndim)`` (a 0-d tensor accepts -1 and 0), or its IndexError."""
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
+        )
+    return dim % rank
+
+
 def broadcast_strides(x: torch.Tensor, shape: Sequence[int]) -> tuple[int, ...]:
     """``x``'s strides seen at the broadcast ``shape``: stride 0 on broadcast dims, no copy."""
     lead = len(shape) - x.dim()

@@ -49,6 +49,7 @@ from ._common import (
     check_same_device,
     collapse_dims,
     launch,
+    wrap_dim,
 )
 
 MAX_ROW_DIMS = 4
@@ -269,16 +270,13 @@ def _cross_entropy_kernel(
     stats = (tl.full([BLOCK_ROWS], float("-inf"), ACC), tl.zeros([BLOCK_ROWS], ACC),
              tl.zeros([BLOCK_ROWS], ACC), tl.zeros([BLOCK_ROWS], ACC))
     if ONE_BLOCK:  # the row stays in registers between the two passes
-        mask = row_mask[:, None] & (cols < n_cols)
-        x = tl.load(x_rows + cols * x_col_stride, mask=mask, other=float("-inf")).to(ACC)
-        w = _class_weights(weight_ptr, weight_stride, cols, mask, HAS_WEIGHT, ACC)
+        mask, x, w = _cross_entropy_chunk(x_rows, x_col_stride, weight_ptr, weight_stride, cols, row_mask,
+                                          n_cols, HAS_WEIGHT, ACC)
         stats = _cross_entropy_fold(stats, x, w, mask, SMOOTH)
     else:
         for start in range(0, n_cols, BLOCK_N):
-            c = start + cols
-            mask = row_mask[:, None] & (c < n_cols)
-            x = tl.load(x_rows + c * x_col_stride, mask=mask, other=float("-inf")).to(ACC)
-            w = _class_weights(weight_ptr, weight_stride, c, mask, HAS_WEIGHT, ACC)
+            mask, x, w = _cross_entropy_chunk(x_rows, x_col_stride, weight_ptr, weight_stride, start + cols,
+                                              row_mask, n_cols, HAS_WEIGHT, ACC)
             stats = _cross_entropy_fold(stats, x, w, mask, SMOOTH)
     m, s, sum_wx, sum_w = stats
     lse = _finite_shift(m) + tl.log(s)
@@ -304,9 +302,8 @@ def _cross_entropy_kernel(
     else:
         for start in range(0, n_cols, BLOCK_N):
             c = start + cols
-            mask = row_mask[:, None] & (c < n_cols)
-            x = tl.load(x_rows + c * x_col_stride, mask=mask, other=float("-inf")).to(ACC)
-            w = _class_weights(weight_ptr, weight_stride, c, mask, HAS_WEIGHT, ACC)
+            mask, x, w = _cross_entropy_chunk(x_rows, x_col_stride, weight_ptr, weight_stride, c, row_mask,
+                                              n_cols, HAS_WEIGHT, ACC)
             grad = _cross_entropy_grad(x, w, c, target, w_target, lse, sum_w, smoothing, n_cols, SMOOTH)
             tl.store(grad_rows + c * grad_col_stride, tl.where(keep, grad * scale, grad * 0.0), mask=mask)
 
@@ -336,11 +333,17 @@ def _cross_entropy_grad(x, w, cols, target, w_target, lse, sum_w, smoothing, n_c
 
 
 @triton.jit
-def _class_weights(weight_ptr, weight_stride, cols, mask, HAS_WEIGHT: tl.constexpr, ACC: tl.constexpr):
-    """The class weights ``w_c`` of a (rows, chunk) block of columns: 0 where masked, 1 without weights."""
+def _cross_entropy_chunk(x_rows, x_col_stride, weight_ptr, weight_stride, cols, row_mask, n_cols,
+                         HAS_WEIGHT: tl.constexpr, ACC: tl.constexpr):
+    """``(mask, x, w)`` of a (rows, chunk) block of columns: the logits (-inf where masked) and the class
+    weights (0 where masked, 1 without weights)."""
+    mask = row_mask[:, None] & (cols < n_cols)
+    x = tl.load(x_rows + cols * x_col_stride, mask=mask, other=float("-inf")).to(ACC)
     if HAS_WEIGHT:
-        return tl.load(weight_ptr + cols * weight_stride, mask=mask, other=0.0).to(ACC)
-    return tl.where(mask, 1.0, 0.0).to(ACC)
+        w = tl.load(weight_ptr + cols * weight_stride, mask=mask, other=0.0).to(ACC)
+    else:
+        w = tl.where(mask, 1.0, 0.0).to(ACC)
+    return mask, x, w
 
 
 @triton.jit
@@ -425,16 +428,6 @@ def _scale_rows_kernel(
 
 
 # ------------------------------------------------------------ host-side layout
-
-def wrap_dim(dim: int, ndim: int) -> int:
-    """``dim`` in ``[0, ndim)`` (0-d tensors accept -1 and 0), or torch's IndexError."""
-    rank = max(ndim, 1)
-    if not -rank <= dim < rank:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
-        )
-    return dim % rank
-
 
 def _as_rows(x: torch.Tensor) -> torch.Tensor:
     """A 0-d tensor seen as one row of one element (a view); other tensors as they are."""

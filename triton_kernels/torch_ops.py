@@ -34,6 +34,7 @@ from . import elementwise
 from . import matmul as matmul_kernels
 from . import reduce as reduce_kernels
 from . import softmax as softmax_kernels
+from ._common import wrap_dim
 
 Operand = torch.Tensor | float | int
 
@@ -150,7 +151,7 @@ def _dims(dim, ndim: int) -> tuple[int, ...] | None:
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    wrapped = sorted({softmax_kernels.wrap_dim(d, ndim) for d in dims})
+    wrapped = sorted({wrap_dim(d, ndim) for d in dims})
     if len(wrapped) != len(dims):
         raise RuntimeError("dim appears multiple times in the list of dims")
     return tuple(wrapped) if ndim else None
@@ -341,12 +342,12 @@ class _SoftmaxBackward(torch.autograd.Function):
 
 def softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     """``exp(x_j - m) / sum_k exp(x_k - m)`` along ``dim``, ``m = max x``; VJP ``y (g - sum y g)``."""
-    return _Softmax.apply(x, softmax_kernels.wrap_dim(dim, x.dim()), False)
+    return _Softmax.apply(x, wrap_dim(dim, x.dim()), False)
 
 
 def log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     """``x_j - m - log sum_k exp(x_k - m)`` along ``dim``; VJP ``g - exp(y) sum g``."""
-    return _Softmax.apply(x, softmax_kernels.wrap_dim(dim, x.dim()), True)
+    return _Softmax.apply(x, wrap_dim(dim, x.dim()), True)
 
 
 # ------------------------------------------------------------ matmul, linear
