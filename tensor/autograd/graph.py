@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import re
+import sys
 import traceback
 import warnings
 import weakref
@@ -259,6 +260,9 @@ class Node:
         raise NotImplementedError(f"{self.name()} has no backward")
 
 
+_SOLE_HOLDER_REFS = 4
+
+
 class AccumulateGrad(Node):
     """The node of a leaf tensor that requires grad: adds the incoming gradient into ``.grad``."""
 
@@ -268,16 +272,24 @@ class AccumulateGrad(Node):
         self._sequence_nr = float("inf")
 
     def accumulate(self, grad, create_graph: bool) -> None:
-        """``.grad = grad`` if unset, else add: in place, or out of place under create_graph."""
+        """``.grad = grad`` if unset, else add: in place, or out of place under create_graph.
+
+        A first gradient is copied into ``.grad``, except (as torch's AccumulateGrad
+        "steals" it) a contiguous gradient whose memory nothing else holds.
+        """
         variable = self.variable
+        # The engine's buffer, _run_node's and this frame's names, getrefcount's argument.
+        sole_holder = not isinstance(grad, Tensor) and sys.getrefcount(grad) <= _SOLE_HOLDER_REFS
         if isinstance(grad, Tensor):
             new = grad if create_graph else grad.detach()
         else:
             new = Tensor._make(grad, variable._backend, False, None, 0, None)
         old = variable._grad
         if old is None:
-            if not create_graph:
-                new = Tensor._make(new._backend.copy(new._data), new._backend, False, None, 0, None)
+            backend = new._backend
+            if not create_graph and not (sole_holder and backend.is_contiguous(grad)
+                                         and not backend.memory_is_shared(grad)):
+                new = Tensor._make(backend.copy(new._data), backend, False, None, 0, None)
             variable._grad = new
         elif create_graph or old.requires_grad:
             variable._grad = old + new
@@ -446,6 +458,9 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                     if next_node not in buffers:
                         buffers[next_node] = [None] * next_node.num_outputs
                     heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+            # Drop this step's references to the gradients it sent, so that a leaf's
+            # AccumulateGrad can tell whether it is a gradient's only holder.
+            input_grads = grad = None
     finally:
         grad_mode.state.grad_enabled = previous_mode
     return captured

@@ -190,6 +190,11 @@ def is_contiguous(x) -> bool:
     return x.flags.c_contiguous
 
 
+def memory_is_shared(x) -> bool:
+    """True when another live array may use ``x``'s memory (numpy: ``x`` is a view)."""
+    return x.base is not None
+
+
 def data_ptr(x) -> int:
     return x.__array_interface__["data"][0]
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import math
+import sys
 
 import torch
 
@@ -233,6 +234,20 @@ def strides(x) -> tuple:
 
 def is_contiguous(x) -> bool:
     return x.is_contiguous()
+
+
+def memory_is_shared(x) -> bool:
+    """True when another live tensor may use ``x``'s memory.
+
+    A tensor holds its storage once; a view also through its base, which is
+    shared only if the base is alive in Python beyond this check or the
+    storage has yet more users (another view, say).
+    """
+    users = torch._C._storage_Use_Count(x.untyped_storage()._cdata)
+    base = x._base
+    if base is None:
+        return users > 2
+    return users > 3 or sys.getrefcount(base) > 3
 
 
 def data_ptr(x) -> int:
