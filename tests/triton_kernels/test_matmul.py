@@ -255,3 +255,20 @@ def test_aot_builds_cover_every_config_and_layout():
     for build in mm.AOT_BUILDS:
         assert set(build.signature) == set(mm._matmul_kernel.arg_names)
         assert {n for n, t in build.signature.items() if t == "constexpr"} == set(build.constexprs)
+
+
+def test_autotuned_launch_path(monkeypatch):
+    """The GPU path (autotuner, grid from the chosen config) with one small config, which the
+    interpreter can run: 70x50 outputs in 32x32 tiles, grouped by 2, K in steps of 16."""
+    import triton
+
+    config = triton.Config({"BLOCK_M": 32, "BLOCK_N": 32, "BLOCK_K": 16, "GROUP_M": 2}, num_warps=4)
+    tuned = triton.autotune(configs=[config], key=["M", "N", "K", "INPUT_PRECISION"])(mm._matmul_kernel)
+    monkeypatch.setitem(mm._AUTOTUNED, "fp32", tuned)
+    monkeypatch.setattr(mm, "interpreting", lambda: False)
+    a, b, bias = randn(70, 40), randn(40, 50), randn(50)
+    with count_launches() as launches:
+        got = mm.addmm(bias, a, b, activation="relu")
+    assert launches.by_kernel == {"_matmul_kernel": 1}
+    assert_close(got, torch.relu(torch.addmm(bias, a, b)))
+    assert_close(mm.matmul(a.t().t(), b), a @ b)
