@@ -133,6 +133,25 @@ def test_amax_amin_match_torch(op, data):
         check_op(op, x, dims, data.draw(st.booleans()))
 
 
+@pytest.mark.parametrize("op", ["sum", "mean", "amax", "logsumexp"])
+@SETTINGS
+@given(data=st.data())
+def test_half_types_match_torch_in_fp32(op, data):
+    x = data.draw(layouts(dtype=data.draw(st.sampled_from([torch.float16, torch.bfloat16]))))
+    dims = data.draw(reduced_dims(x))
+    keepdim = data.draw(st.booleans())
+    reference = torch_or_error(torch_reduce, R.reduce, op, x.float(), dims, keepdim)
+    if reference is not None:
+        assert_matches(R.reduce(op, x, dims, keepdim), reference.to(x.dtype))
+
+
+def test_device_mismatch_and_non_tensors_raise():
+    with pytest.raises(TypeError, match="expected a torch.Tensor"):
+        R.reduce("sum", [1.0, 2.0])
+    with pytest.raises(TypeError, match="int8|complex"):
+        R.var(torch.zeros(2, dtype=torch.complex64))
+
+
 @pytest.mark.parametrize("op", ["sum", "prod"])
 @SETTINGS
 @given(data=st.data())
@@ -169,8 +188,12 @@ def test_norm_matches_torch(data):
 def test_max_min_dim_and_arg_match_torch(data):
     dtype = data.draw(st.sampled_from([torch.float32, torch.float64, torch.int64]))
     x = data.draw(layouts(dtype=dtype))
-    if dtype.is_floating_point and data.draw(st.booleans()):
-        x = x.round()  # many ties
+    if dtype.is_floating_point:
+        if data.draw(st.booleans()):
+            x = x.round()  # many ties
+        if data.draw(st.booleans()):  # some nans (and infs): nan wins, its first occurrence is the index
+            x = torch.where(torch.rand(x.shape) < 0.2, float("nan"), x)
+            x = torch.where(torch.rand(x.shape) < 0.1, -float("inf"), x)
     dim = data.draw(st.integers(-max(x.dim(), 1), max(x.dim(), 1) - 1))
     keepdim = data.draw(st.booleans())
     for name, mine in (("max", R.max_dim), ("min", R.min_dim)):
