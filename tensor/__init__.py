@@ -18,10 +18,12 @@ from . import autograd
 from ._dtypes import (
     bfloat16,
     dtype,
+    finfo,
     float16,
     float32,
     float64,
     get_default_dtype,
+    iinfo,
     int8,
     int16,
     int32,
@@ -56,5 +58,5 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 
-from . import cuda, nn, optim  # noqa: E402  (they build on everything above)
+from . import cuda, func, nn, optim  # noqa: E402  (they build on everything above)
 from .serialization import load, save  # noqa: E402

@@ -139,8 +139,7 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.a, ctx.b = _save(a), _save(b)
-        ctx.save_for_backward(*(x for x in (a, b) if isinstance(x, Tensor)))
+        _save_operands(ctx, a, b, keep_a=_requires_grad(b), keep_b=_requires_grad(a))
         return ctx.backend.mul(data(a), data(b), binary_dtype(a, b))
 
     @staticmethod
@@ -158,14 +157,14 @@ class Mul(Op):
 
 
 class Div(Op):
-    """out = a / b;  da = grad / b,  db = -grad * a / b^2."""
+    """out = a / b;  da = grad / b,  db = -grad * (a / b) / b (not a / b^2, which under- or
+    overflows where a / b is fine)."""
 
     node_name = "DivBackward0"
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.a, ctx.b = _save(a), _save(b)
-        ctx.save_for_backward(*(x for x in (a, b) if isinstance(x, Tensor)))
+        _save_operands(ctx, a, b, keep_a=_requires_grad(b), keep_b=True)
         dtype = binary_dtype(a, b)
         result = dtype if dtype is not None else (a if isinstance(a, Tensor) else b).dtype
         if not result.is_floating_point:
@@ -177,7 +176,7 @@ class Div(Op):
         a, b = _unpack_pair(ctx)
         needs = ctx.needs_input_grad
         grad_a = grad / b if needs[0] else None
-        grad_b = -grad * a / (b * b) if needs[1] else None
+        grad_b = -grad * (a / b) / b if needs[1] else None
         return grad_a, grad_b
 
 
@@ -237,7 +236,8 @@ class Pow(Op):
 
 
 class PowTensor(Op):
-    """out = a ** b;  da = grad * b * a^(b-1),  db = grad * out * log(a) (0 where a == 0 and b >= 0)."""
+    """out = a ** b;  da = grad * b * a^(b-1) (0 where b == 0),
+    db = grad * out * log(a) (0 where a == 0 and b >= 0), as torch masks them."""
 
     node_name = "PowBackward1"
 
@@ -250,7 +250,7 @@ class PowTensor(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if needs[0] else None
+        grad_a = where(b == 0, _zero_scalar(grad), grad * b * a ** (b - 1)) if needs[0] else None
         grad_b = None
         if needs[1]:
             safe_log = where((a == 0) & (b >= 0), zeros_like(a), a.log())
@@ -259,7 +259,8 @@ class PowTensor(Op):
 
 
 class RPow(Op):
-    """out = base ** b for a number base;  db = grad * out * log(base)."""
+    """out = base ** b for a number base;  db = grad * out * log(base)
+    (0 where base == 0 and b >= 0, i.e. out <= 1; nan for a negative base), as torch."""
 
     node_name = "PowBackward2"
     saves_output = True
@@ -275,8 +276,8 @@ class RPow(Op):
 
         out = ctx.saved_output
         if ctx.base == 0:
-            return None, grad * where(out == 0, zeros_like(out), out * float("-inf"))
-        return None, grad * out * math.log(ctx.base)
+            return None, grad * where(out <= 1, zeros_like(out), out * float("-inf"))
+        return None, grad * out * (math.log(ctx.base) if ctx.base > 0 else math.nan)
 
 
 # ------------------------------------------------------------ unary functions
@@ -593,7 +594,7 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(grad, a > b, a == b)
+        return _select_grads(grad, a < b, a > b, a == b)
 
 
 class Minimum(Op):
@@ -609,12 +610,16 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(grad, a < b, a == b)
+        return _select_grads(grad, a > b, a < b, a == b)
 
 
-def _select_grads(grad, a_wins, tie):
-    weight_a = a_wins.to(grad.dtype) + tie.to(grad.dtype) * 0.5
-    return grad * weight_a, grad * (1 - weight_a)
+def _select_grads(grad, a_loses, b_loses, tie):
+    """The gradient to each input that does not lose, halved on ties; where a comparison
+    is undecided (a nan) both get all of it, as torch's formula does."""
+    half_tie = tie.to(grad.dtype) * 0.5
+    weight_a = (~a_loses).to(grad.dtype) - half_tie
+    weight_b = (~b_loses).to(grad.dtype) - half_tie
+    return grad * weight_a, grad * weight_b
 
 
 class Where(Op):
@@ -1042,15 +1047,34 @@ class Unsqueeze(View):
 
 # -------------------------------------------------------------------- helpers
 
-def _save(x):
-    """Numbers are kept as they are; tensors go through save_for_backward."""
-    return None if isinstance(x, Tensor) else x
+def _requires_grad(x) -> bool:
+    return isinstance(x, Tensor) and x._requires_grad
+
+
+_SAVED = object()  # marks an operand kept by save_for_backward (version-checked)
+
+
+def _save_operands(ctx, a, b, keep_a, keep_b):
+    """Keep what the backward of a binary op needs: numbers as they are, a tensor operand only
+    when ``keep_`` says the other input's gradient needs it (``x * c`` with ``c`` not requiring
+    grad keeps nothing of ``x``, so changing ``x`` in place later is no error, as in torch)."""
+    kept = []
+    for name, x, keep in (("a", a, keep_a), ("b", b, keep_b)):
+        if not isinstance(x, Tensor):
+            setattr(ctx, name, x)
+        elif keep:
+            setattr(ctx, name, _SAVED)
+            kept.append(x)
+        else:
+            setattr(ctx, name, None)
+    ctx.save_for_backward(*kept)
 
 
 def _unpack_pair(ctx):
+    """(a, b) as saved by _save_operands; None for an operand that was not kept."""
     saved = iter(ctx.saved_tensors)
-    a = next(saved) if ctx.a is None else ctx.a
-    b = next(saved) if ctx.b is None else ctx.b
+    a = next(saved) if ctx.a is _SAVED else ctx.a
+    b = next(saved) if ctx.b is _SAVED else ctx.b
     return a, b
 
 
@@ -1375,10 +1399,14 @@ class Unbind(Op):
 # -------------------------------------------------------- more reductions
 # ``dims`` is a sorted tuple of non-negative dims, or None for all of them.
 
-def _ties(a, out, dims, keepdim):
-    """1 where a equals its reduction result ``out`` (broadcast back), divided by the tie count."""
+def _ties(a, out, dims, keepdim, nan_ties=False):
+    """1 where a equals its reduction result ``out`` (broadcast back), divided by the tie count;
+    with ``nan_ties`` a nan result counts the nans as its ties (torch's max()/min())."""
     full = _expand_reduced(out, a.shape, dims, keepdim)
-    hits = (a == full).to(a.dtype)
+    hits = a == full
+    if nan_ties:
+        hits = hits | ((a != a) & (full != full))
+    hits = hits.to(a.dtype)
     count = hits.sum() if dims is None else hits.sum(dims, keepdim=True)
     return hits / count
 
@@ -1390,6 +1418,7 @@ class Amax(Op):
     n_inputs = 1
     saves_output = True
     reduce = "amax"
+    nan_ties = False
 
     @staticmethod
     def forward(ctx, a, dims, keepdim):
@@ -1401,7 +1430,8 @@ class Amax(Op):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         spread = _expand_reduced(grad, a.shape, ctx.dims, ctx.keepdim)
-        return spread * _ties(a, ctx.saved_output, ctx.dims, ctx.keepdim), None, None
+        ties = _ties(a, ctx.saved_output, ctx.dims, ctx.keepdim, ctx._op.nan_ties)
+        return spread * ties, None, None
 
 
 class Amin(Amax):
@@ -1415,12 +1445,14 @@ class MaxAll(Amax):
     """out = max(a) (no dim, a 0-d value);  da = grad split evenly among the maxima."""
 
     node_name = "MaxBackward1"
+    nan_ties = True
 
 
 class MinAll(Amin):
     """out = min(a) (no dim, a 0-d value);  da = grad split evenly among the minima."""
 
     node_name = "MinBackward1"
+    nan_ties = True
 
 
 class MaxDim(Op):

@@ -106,3 +106,52 @@ def result_type(dim_dtypes, zero_dim_dtypes, scalar_dtypes) -> dtype:
         elif tier_result.category > result.category:
             result = promote_types(result, tier_result)
     return result
+
+
+# (bits, eps, max, smallest normal, resolution) of each floating dtype, IEEE 754 / bfloat16.
+_FLOAT_INFO = {
+    "float16": (16, 0.0009765625, 65504.0, 6.103515625e-05, 0.001),
+    "bfloat16": (16, 0.0078125, 3.3895313892515355e38, 1.1754943508222875e-38, 0.01),
+    "float32": (32, 1.1920928955078125e-07, 3.4028234663852886e38, 1.1754943508222875e-38, 1e-06),
+    "float64": (64, 2.220446049250313e-16, 1.7976931348623157e308, 2.2250738585072014e-308, 1e-15),
+}
+
+
+class finfo:
+    """Machine limits of a floating dtype, as ``torch.finfo``: ``bits``, ``eps`` (1 to the next
+    number), ``max``, ``min`` (= -max), ``tiny`` (= ``smallest_normal``), ``resolution``."""
+
+    def __init__(self, type: dtype | None = None):  # noqa: A002 - torch's argument name
+        type = get_default_dtype() if type is None else type
+        if not isinstance(type, dtype) or not type.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to "
+                            "handle 'torch.finfo'")
+        self.bits, self.eps, self.max, self.tiny, self.resolution = _FLOAT_INFO[type.name]
+        self.min = -self.max
+        self.smallest_normal = self.tiny
+        self.dtype = type.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer (or bool) dtype, as ``torch.iinfo``: ``bits``, ``min``, ``max``."""
+
+    def __init__(self, type: dtype):  # noqa: A002 - torch's argument name
+        if not isinstance(type, dtype) or type.is_floating_point:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        self.bits = 8 * type.itemsize
+        if type is bool_:
+            self.min, self.max = 0, 1
+        elif type.is_signed:
+            self.min, self.max = -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
+        else:
+            self.min, self.max = 0, 2 ** self.bits - 1
+        self.dtype = type.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

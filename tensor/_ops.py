@@ -12,11 +12,14 @@ from __future__ import annotations
 import builtins
 import collections
 import math
+import numbers
+import warnings
 
 from . import _derivatives as F
 from . import _dtypes as D
-from ._tensor import Size, Tensor, _normalize_dim
+from ._tensor import _SCALAR_NAME, Size, Tensor, _normalize_dim
 from .autograd import grad_mode
+from .autograd.function import guard_indices
 from .backends import as_device, backend_for, device_mismatch, seed_all_backends
 
 _state = grad_mode.state
@@ -61,9 +64,33 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it, as torch)."""
     if dtype is None:
         dtype = D.scalar_dtype(fill_value)
+    fill_value = _fitting(fill_value, dtype)
     backend = backend_for(as_device(device))
     return _created(backend.full(_shape_arg((size,) if isinstance(size, int) else (tuple(size),)),
                                  fill_value, dtype), backend, requires_grad)
+
+
+_C_NAMES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+            "uint8": "uint8_t", "float32": "float"}
+
+
+def _fitting(value, dtype):
+    """``value`` as torch writes it into ``dtype``: a negative number wraps into uint8 (two's
+    complement); a number the dtype cannot hold is refused (nan, inf or out-of-range values
+    into an integer dtype, finite values beyond float32's range into float32)."""
+    name = _C_NAMES.get(dtype.name)
+    if name is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if dtype.is_floating_point:
+        fits = not math.isfinite(value) or builtins.abs(value) <= 3.4028234663852886e38
+    else:
+        bits = 8 * dtype.itemsize
+        high = 2 ** bits - 1 if dtype is D.uint8 else 2 ** (bits - 1) - 1
+        low = -high if dtype is D.uint8 else -high - 1
+        fits = math.isfinite(value) and low <= value <= high
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return value % 256 if dtype is D.uint8 and value < 0 else value
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -212,9 +239,10 @@ def _on_device_of(x: Tensor, like: Tensor) -> Tensor:
 
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, with broadcasting and torch's type promotion."""
-    if not isinstance(input, Tensor):
-        input, other = other, input
-    return F.Add.apply(input, _as_operand(other, input), alpha)
+    if isinstance(input, Tensor):
+        other = _as_operand(other, input)
+    _check_alpha(input, other, alpha)
+    return F.Add.apply(input, other, alpha)
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
@@ -222,7 +250,19 @@ def sub(input, other, *, alpha=1) -> Tensor:
     _check_not_bool_sub(input, other)
     if not isinstance(input, Tensor):
         return F.Rsub.apply(other, input) if alpha == 1 else F.Rsub.apply(other * alpha, input)
-    return F.Sub.apply(input, _as_operand(other, input), alpha)
+    other = _as_operand(other, input)
+    _check_alpha(input, other, alpha)
+    return F.Sub.apply(input, other, alpha)
+
+
+def _check_alpha(input, other, alpha) -> None:
+    """torch refuses a float ``alpha`` when the result is an integer or bool tensor."""
+    if isinstance(alpha, float) and not isinstance(alpha, bool):
+        dtypes = [D.scalar_dtype(x) if not isinstance(x, Tensor) else x.dtype for x in (input, other)]
+        if not builtins.any(d.is_floating_point for d in dtypes):
+            raise RuntimeError(
+                "For integral input tensors, argument alpha must not be a floating point number."
+            )
 
 
 def _check_not_bool_sub(a, b):
@@ -396,13 +436,26 @@ def clamp(input, min=None, max=None) -> Tensor:
     """Limit values to [min, max] (either bound may be None)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min if isinstance(min, Tensor) else full_like(input, min))
-        if max is not None:
-            out = minimum(out, max if isinstance(max, Tensor) else full_like(input, max))
-        return out
+    bounds = [b for b in (min, max) if b is not None]
+    if builtins.any(isinstance(b, Tensor) for b in bounds):
+        if not builtins.all(isinstance(b, Tensor) for b in bounds):
+            kinds = ", ".join("Tensor" if isinstance(b, Tensor) else type(b).__name__
+                              for b in (input, min, max))
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got ({kinds}), but expected "
+                "one of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n"
+            )
+        tensors = [input, *bounds]
+        dtype = D.result_type(tuple(t.dtype for t in tensors if t.ndim),
+                              tuple(t.dtype for t in tensors if not t.ndim), ())
+        shape = tuple(input.shape)
+        for bound in bounds:
+            shape = _broadcast_shape(shape, tuple(bound.shape))
+        return F.ClampTensor.apply(input, min, max, dtype)
+    dtype = D.result_type((input.dtype,), (), tuple(D.scalar_dtype(b) for b in bounds))
+    if dtype is not input.dtype:
+        input = input.to(dtype)  # an int tensor with float bounds clamps in float, as torch's
     return F.Clamp.apply(input, min, max)
 
 
@@ -453,8 +506,15 @@ def _dims(input, dim):
     return tuple(sorted(dims)) if ndim else ()
 
 
+def _check_autograd_dtype(input, dtype) -> None:
+    """A reduction asked for an integer ``dtype`` of a tensor requiring grad: torch's error."""
+    if dtype is not None and not dtype.is_floating_point and input.requires_grad and _state.grad_enabled:
+        raise RuntimeError(f"Autograd not support dtype: {_SCALAR_NAME[dtype.name]}")
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (all dims when None); ints and bools sum as int64."""
+    _check_autograd_dtype(input, dtype)
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return F.Sum.apply(input, None, False, dtype)
     return F.SumDim.apply(input, _dims(input, dim), keepdim, dtype)
@@ -528,6 +588,7 @@ def _min_max(name, all_op, dim_op, maximum_fn):
         if input.ndim and input.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         values, indices = dim_op.apply(input, d if input.ndim else None, keepdim)
+        guard_indices(values, (indices,))
         return getattr(return_types, name)(values, indices)
 
     reduce.__name__ = name
@@ -631,6 +692,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
 
 def prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """The product over all elements or along one ``dim``; ints and bools multiply as int64."""
+    _check_autograd_dtype(input, dtype)
     if dtype is None and not input.dtype.is_floating_point:
         dtype = D.int64
     if dim is None:
@@ -685,6 +747,7 @@ def sort(input, dim=-1, descending=False, stable=False) -> tuple:
     if input.ndim == 0:
         return return_types.sort(input.clone(), zeros((), dtype=D.int64))
     values, indices = F.Sort.apply(input, _normalize_dim(dim, input.ndim), descending)
+    guard_indices(values, (indices,))
     return return_types.sort(values, indices)
 
 
@@ -702,7 +765,9 @@ def masked_fill(input, mask, value) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value.ndim} dimension(s).")
+        _fitting(value.item(), input.dtype)
         return where(mask, value.to(input.dtype), input)
+    value = _fitting(value, input.dtype)
     _broadcast_shape(tuple(input.shape), tuple(mask.shape))
     return F.MaskedFill.apply(input, expand(mask, input.shape) if mask.shape != input.shape else mask, value)
 
@@ -727,7 +792,7 @@ def gather(input, dim, index) -> Tensor:
     bad = input._backend.out_of_range(index._data, input.shape[d] if input.ndim else 1, False)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {input.shape[d]}")
-    return F.Gather.apply(input, d, input._backend.cast(index._data, D.int64))
+    return guard_indices(F.Gather.apply(input, d, input._backend.cast(index._data, D.int64)), (index,))
 
 
 # ---------------------------------------------------------------------- matmul
@@ -1077,6 +1142,23 @@ def _is_mask(item) -> bool:
     return isinstance(item, Tensor) and item.dtype in (D.bool_, D.uint8)
 
 
+def _sequence_as_tuple(index):
+    """torch's rule for a list index: one holding a slice, ``...``, None, a tensor or a sequence
+    (and shorter than 32) is a tuple of indices (``x[[slice(0, 2), [0, 1]]]``); otherwise it is
+    one integer index list."""
+    if isinstance(index, list) and len(index) < 32 and builtins.any(
+        item is None or item is Ellipsis or isinstance(item, (slice, Tensor, list, tuple))
+        for item in index
+    ):
+        warnings.warn(
+            "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+            "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will "
+            "be interpreted as tensor index, x[torch.tensor(seq)], which will result either in an "
+            "error or a different result", UserWarning, stacklevel=4)
+        return tuple(index)
+    return index
+
+
 def _basic_index(input, index, for_setitem: bool):
     """Apply the basic part of ``index`` as a chain of views, as torch's applySlicing.
 
@@ -1085,6 +1167,7 @@ def _basic_index(input, index, for_setitem: bool):
     ``for_setitem``, full slices are skipped (torch writes through ``x[:]``
     into ``x`` itself).
     """
+    index = _sequence_as_tuple(index)
     items = _index_items(input, index)
     skip_full_slices = for_setitem or isinstance(index, tuple)
     ndim = input.ndim
@@ -1180,7 +1263,8 @@ def _getitem(input, index) -> Tensor:
     view, advanced = _basic_index(input, index, for_setitem=False)
     if not advanced:
         return view
-    return F.Index.apply(view, _advanced_key(view, advanced))
+    index_tensors = tuple(item for _, item in advanced)
+    return guard_indices(F.Index.apply(view, _advanced_key(view, advanced)), index_tensors)
 
 
 def _setitem(input, index, value) -> None:
@@ -1189,6 +1273,9 @@ def _setitem(input, index, value) -> None:
     Numbers are cast to input's dtype; with index tensors a tensor value must
     have input's dtype and broadcast to the indexed shape (torch's errors).
     """
+    if not isinstance(value, (Tensor, numbers.Number)):
+        raise TypeError(f"can't assign a {type(value).__name__} to a "
+                        f"torch.{_SCALAR_NAME[input.dtype.name]}Tensor")
     view, advanced = _basic_index(input, index, for_setitem=True)
     if not advanced:
         if isinstance(value, Tensor):
@@ -1217,7 +1304,8 @@ def _setitem(input, index, value) -> None:
             "Index put requires the source and destination dtypes match, got "
             f"{dtype_name(view.dtype)} for the destination and {dtype_name(value.dtype)} for the source."
         )
-    _inplace(view, lambda s, v: F.IndexPut.apply(s, v, key), value)
+    index_tensors = tuple(item for _, item in advanced)
+    _inplace(view, lambda s, v: guard_indices(F.IndexPut.apply(s, v, key), index_tensors), value)
 
 
 # ------------------------------------------------------------ joins and splits
@@ -1363,9 +1451,6 @@ def to_dtype_device(input, dtype, device, copy=False) -> Tensor:
         return clone(input) if copy else input
     else:
         out = F.ToCopy.apply(input, dtype)
-    if not out.dtype.is_floating_point and out.requires_grad:
-        out._requires_grad = False
-        out._grad_fn = None
     return out
 
 
@@ -1564,12 +1649,166 @@ def fill_(self, value):
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
             )
         return _inplace(self, F.FillTensor.apply, value)
+    value = _fitting(value, self.dtype)
     return _inplace(self, lambda s: F.Fill.apply(s, value))
 
 
 def zero_(self):
     """Set every element to 0."""
     return fill_(self, 0)
+
+
+# ------------------------------------------------------- torch's everyday extras
+
+inf = math.inf
+nan = math.nan
+pi = math.pi
+e = math.e
+__version__ = "2.13.0+lucidgrad"  # the torch release whose semantics this package follows
+
+_NUM_THREADS = [1]
+
+
+def set_num_threads(n: int) -> None:
+    """Record the intra-op thread count (numpy's BLAS picks its own; kept for torch's API)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _NUM_THREADS[0] = n
+
+
+def get_num_threads() -> int:
+    """The thread count last set with :func:`set_num_threads` (1 by default)."""
+    return _NUM_THREADS[0]
+
+
+_PRINT_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None) -> None:
+    """How tensors print, as torch's: ``profile`` ('default', 'short', 'full') sets all four
+    options, then any given one overrides it. ``sci_mode`` (forcing scientific notation on or
+    off) is not supported and raises ValueError."""
+    from . import _printing
+
+    if sci_mode is not None:
+        raise ValueError("set_printoptions(sci_mode=...) is not supported by lucidgrad")
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r}")
+        (_printing.PRECISION, _printing.THRESHOLD, _printing.EDGEITEMS,
+         _printing.LINEWIDTH) = _PRINT_PROFILES[profile]
+    for name, value in (("PRECISION", precision), ("THRESHOLD", threshold), ("EDGEITEMS", edgeitems),
+                        ("LINEWIDTH", linewidth)):
+        if value is not None:
+            setattr(_printing, name, value)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` as a tensor, sharing memory when it already is one (or a numpy array) of the
+    wanted dtype and device; otherwise a converted copy, as torch's."""
+    if isinstance(data, Tensor):
+        return to_dtype_device(data, dtype, None if device is None else as_device(device))
+    backend = backend_for(as_device(device))
+    if backend.device_type == "cpu" and backend.is_storage(data) and (
+            dtype is None or backend.dtype_of(data) is dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def _legacy_constructor(name: str, dtype):
+    def constructor(*args, device=None) -> Tensor:
+        """torch's legacy typed constructor: sizes (``LongTensor(2, 3)``, uninitialised) or data
+        (``FloatTensor([1, 2])``)."""
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = args[0]
+            if isinstance(data, Tensor):
+                return data.to(dtype)
+            return tensor(data, dtype=dtype, device=device)
+        return empty(*args, dtype=dtype, device=device)
+
+    constructor.__name__ = constructor.__qualname__ = name
+    return constructor
+
+
+FloatTensor = _legacy_constructor("FloatTensor", D.float32)
+DoubleTensor = _legacy_constructor("DoubleTensor", D.float64)
+LongTensor = _legacy_constructor("LongTensor", D.int64)
+IntTensor = _legacy_constructor("IntTensor", D.int32)
+BoolTensor = _legacy_constructor("BoolTensor", D.bool_)
+ByteTensor = _legacy_constructor("ByteTensor", D.uint8)
+
+_LEGACY_TYPES = {"torch.FloatTensor": D.float32, "torch.DoubleTensor": D.float64,
+                 "torch.LongTensor": D.int64, "torch.IntTensor": D.int32, "torch.BoolTensor": D.bool_,
+                 "torch.ByteTensor": D.uint8, "torch.ShortTensor": D.int16,
+                 "torch.CharTensor": D.int8, "torch.HalfTensor": D.float16}
+
+
+def _type(self, dtype=None, non_blocking=False):
+    """Without ``dtype``: the legacy type name ('torch.FloatTensor'); with a dtype, a type name or
+    a legacy constructor: the tensor converted to it."""
+    if dtype is None:
+        return f"torch.{_SCALAR_NAME[self.dtype.name]}Tensor"
+    if isinstance(dtype, str):
+        if dtype not in _LEGACY_TYPES:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = _LEGACY_TYPES[dtype]
+    elif callable(dtype) and not isinstance(dtype, D.dtype):
+        dtype = _LEGACY_TYPES["torch." + dtype.__name__]
+    return self.to(dtype)
+
+
+def _new_factory(fn, name: str):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return fn(*size, dtype=self.dtype if dtype is None else dtype,
+                  device=self.device if device is None else device, requires_grad=requires_grad)
+
+    method.__name__ = name
+    method.__doc__ = f"``{fn.__name__}`` with this tensor's dtype and device (unless given)."
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """``full`` with this tensor's dtype and device (unless given)."""
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data`` with this tensor's dtype and device (unless given)."""
+    return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                  device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+def _new(self, *args):
+    """Legacy ``x.new(...)``: this tensor's dtype, from data or (uninitialised) sizes."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        return tensor(args[0], dtype=self.dtype, device=self.device)
+    return empty(*args, dtype=self.dtype, device=self.device)
+
+
+def _output_nr(self) -> int:
+    """Which output of its grad_fn this tensor is (0 for leaves)."""
+    return self._output_nr
+
+
+def _uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """Fill with values drawn uniformly from [a, b), in place (a leaf requiring grad only
+    under ``no_grad``, as torch)."""
+    return _fill_random(self, rand(*self.shape, dtype=self.dtype, device=self.device) * (b - a) + a)
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill with values drawn from N(mean, std^2), in place (a leaf requiring grad only under
+    ``no_grad``, as torch)."""
+    return _fill_random(self, randn(*self.shape, dtype=self.dtype, device=self.device) * std + mean)
+
+
+def _fill_random(self, values):
+    if _state.grad_enabled and self.requires_grad and self.is_leaf:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    with grad_mode.no_grad():
+        return copy_(self, values)
 
 
 # --------------------------------------------------------------- method table
@@ -1631,15 +1870,19 @@ _METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
     "neg_": neg_, "exp_": exp_, "relu_": relu_, "sigmoid_": sigmoid_, "tanh_": tanh_,
     "sqrt_": sqrt_, "copy_": copy_, "fill_": fill_, "zero_": zero_,
+    "type": _type, "new_zeros": _new_factory(zeros, "new_zeros"), "new_ones": _new_factory(ones, "new_ones"),
+    "new_empty": _new_factory(empty, "new_empty"), "new_full": _new_full, "new_tensor": _new_tensor,
+    "new": _new, "uniform_": _uniform_, "normal_": _normal_,
 }
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 Tensor.T = property(_T)
+Tensor.output_nr = property(_output_nr)
 Tensor.mT = property(_mT)
 
 __all__ = [
     _name for _name, _value in list(globals().items())
     if not _name.startswith("_") and callable(_value)
     and getattr(_value, "__module__", None) == __name__
-]
+] + ["inf", "nan", "pi", "e", "__version__"]

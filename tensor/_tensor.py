@@ -230,8 +230,9 @@ class Tensor:
         return self._backend.tolist(self._data)
 
     def numpy(self, force: bool = False):
-        """The storage as a numpy array (shared memory on cpu)."""
-        if self._requires_grad and not force:
+        """The storage as a numpy array (shared memory on cpu); allowed for a tensor requiring
+        grad only under ``no_grad`` (or with ``force=True``), as torch."""
+        if self._requires_grad and not force and _state.grad_enabled:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )

@@ -30,7 +30,7 @@ __all__ = [
     "Function", "FunctionCtx", "once_differentiable", "backward", "grad", "Node",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "set_detect_anomaly", "detect_anomaly", "is_anomaly_enabled",
-    "gradcheck", "gradgradcheck", "GradcheckError",
+    "gradcheck", "gradgradcheck", "GradcheckError", "Variable", "functional",
 ]
 
 
@@ -136,3 +136,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.detach()
         final.append(g)
     return tuple(final)
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """torch's deprecated ``Variable(data, requires_grad=False)``: it returns a Tensor (sharing
+    ``data``'s storage, a leaf), and every Tensor is an instance of it."""
+
+    def __new__(cls, data, requires_grad: bool = False, volatile: bool = False):
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)
+
+
+from . import functional  # noqa: E402  (built on grad above)

@@ -34,6 +34,7 @@ class OpNode(Node):
 
     _op = None
     _saved_output = None
+    _index_guard = ()
 
     @property
     def saved_output(self):
@@ -53,6 +54,7 @@ class OpNode(Node):
         return self.saved_output._data
 
     def _release_extra(self) -> None:
+        self._index_guard = ()
         if self._saved_output is not None:
             self._saved_output = None
             self._released = True
@@ -69,6 +71,8 @@ class OpNode(Node):
             grads = self._materialize(grads)
         elif grads[0] is None:
             return (None,) * len(self.next_functions)
+        for saved in self._index_guard:
+            saved.unpack(self)  # raises torch's error if an index tensor changed in place
         if not create_graph and op.vjp is not None:
             return op.vjp(self, *grads)
         backend = self._input_meta_backend()
@@ -135,6 +139,8 @@ class Op:
         requires_grad = requires_grad and _state.grad_enabled
         if type(data) is tuple:
             return cls._wrap_outputs(ctx, args, data, backend, requires_grad)
+        if requires_grad and not backend.dtype_of(data).is_floating_point:
+            requires_grad = False  # integer and bool results never require grad, as in torch
         if not requires_grad:
             if cls.is_view:
                 return _make_view(data, backend, False, None, args[0], cls, args[1:])
@@ -165,6 +171,20 @@ class Op:
                 out = Tensor._make(data, backend, differentiable, ctx if differentiable else None, i, None)
             outs.append(out)
         return tuple(outs)
+
+
+def guard_indices(out, index_tensors):
+    """Make the backward of ``out``'s node refuse to run once an index tensor changed in place.
+
+    Index tensors (of advanced indexing, gather, the indices that max/min(dim)
+    and sort return) decide where the gradient goes; the node keeps their
+    versions as torch saves them, and backward raises torch's in-place error
+    instead of scattering the gradient to the wrong places. Returns ``out``.
+    """
+    node = out._grad_fn
+    if node is not None and index_tensors:
+        node._index_guard = tuple(SavedTensor(t, False) for t in index_tensors)
+    return out
 
 
 def _connect(ctx, args) -> None:
@@ -320,7 +340,7 @@ class Function(metaclass=_FunctionMeta):
                 infos.append(None)
                 continue
             if id(out) in non_diff_ids or not out.dtype.is_floating_point:
-                infos.append(None)
+                infos.append((out.shape, out.dtype))  # its backward input: zeros, as in torch
                 if id(out) in input_ids and id(out) not in dirty_ids:
                     out = out.detach()
                 out._requires_grad = False

@@ -46,12 +46,40 @@ class _GradModeContext:
 
     def __call__(self, fn):
         if inspect.isgeneratorfunction(fn):
-            raise TypeError("grad-mode decorators on generator functions are not supported")
+            return self._wrap_generator(fn)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self.__class__(*self._args()):
                 return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, fn):
+        """A generator function whose body runs in this mode each time it resumes (as torch's):
+        the caller's own mode holds between the values it yields."""
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            generator = fn(*args, **kwargs)
+            try:
+                with self.clone():
+                    response = generator.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            generator.close()
+                        raise
+                    except BaseException as error:
+                        with self.clone():
+                            response = generator.throw(error)
+                    else:
+                        with self.clone():
+                            response = generator.send(request)
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper
 

@@ -136,13 +136,13 @@ class SavedTensor:
             where = ""
             if tensor is not None and tensor._base is not None:
                 # torch regenerates a view whose base changed as an as_strided view of it
-                where = f", which is output {tensor._output_nr} of AsStrided"
+                where = f", which is output {tensor._output_nr} of AsStrided,"
             elif grad_fn is not None:
                 output_nr = self.output_nr if tensor is None else tensor._output_nr
-                where = f", which is output {output_nr} of {_short_name(grad_fn)}"
+                where = f", which is output {output_nr} of {_short_name(grad_fn)},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{type_name} {shape}]{where}, is at version "
+                f"inplace operation: [{type_name} {shape}]{where} is at version "
                 f"{self.version_counter[0]}; expected version {self.version} instead. Hint: enable "
                 "anomaly detection to find the operation that failed to compute its gradient, "
                 "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
@@ -164,6 +164,8 @@ def _legacy_type_name(tensor_or_data, node) -> str:
         dtype = tensor_or_data.dtype
     else:
         dtype = node_backend(node).dtype_of(tensor_or_data)
+    if dtype.name == "bool":
+        return "CPUBoolType"  # torch's legacy name for bool tensors differs from the others
     return f"torch.{_LEGACY[dtype.name]}Tensor"
 
 
@@ -478,7 +480,7 @@ def _run_node(node, grads, create_graph, captures, captured, accumulate, targets
     backend = node_backend(node) if not isinstance(node, AccumulateGrad) else node.variable._backend
     if node._tensor_hooks:
         for output_nr, hooks in node._tensor_hooks.items():
-            if hooks and grads[output_nr] is not None:
+            if hooks:  # an output that got no gradient has its hooks called with None, as in torch
                 grads[output_nr] = _run_tensor_hooks(hooks, grads[output_nr], backend, create_graph)
     if node._retained:
         for output_nr, tensor_ref in node._retained.items():

@@ -316,7 +316,18 @@ tan = _unary(np.tan, quiet=True)
 tanh = _unary(np.tanh)
 sqrt = _unary(np.sqrt, quiet=True)
 abs = _unary(np.abs)
-sign = _unary(np.sign)
+
+
+def sign(x):
+    """-1, 0 or 1 elementwise; 0 for nan (as torch's); a bool tensor stays as it is."""
+    if x.dtype == np.bool_:
+        return x.copy()
+    out = np.sign(x)
+    if x.dtype.kind == "f":
+        out = np.where(np.isnan(out), 0, out).astype(x.dtype, copy=False)
+    return _arr(out)
+
+
 round = _unary(np.rint)
 logical_not = _unary(np.logical_not)
 bitwise_not = _unary(np.invert)
@@ -371,8 +382,9 @@ def sigmoid_backward(grad, out):
 
 
 def relu_backward(grad, out):
-    """grad where out > 0, else 0 (0 even where grad is nan or inf, as torch's threshold_backward)."""
-    positive = out > 0
+    """0 where out <= 0, else grad (0 even where grad is nan or inf; grad where out is nan),
+    as torch's threshold_backward."""
+    positive = ~(out <= 0)
     result = _arr(np.multiply(grad, positive))
     if not np.isfinite(grad).all():
         result[~positive] = 0

@@ -262,6 +262,8 @@ OPS = [
     unary("clamp", lambda m, x: m.clamp(x, -0.7, 0.9)),
     unary("clamp_min", lambda m, x: x.clamp(min=-0.3)),
     unary("clamp_max", lambda m, x: m.clamp(x, max=0.4)),
+    fixed("clamp_tensor", lambda m, x, low, high: m.clamp(x, low, high + 1), (3, 4), (4,), (3, 1)),
+    fixed("clamp_tensor_min", lambda m, x, low: x.clamp(min=low), (3, 4), (3, 4)),
     unary("exp_method", lambda m, x: x.exp().tanh().sigmoid()),
     # reductions
     unary("sum", lambda m, x: x.sum()),
