@@ -28,6 +28,15 @@ written here from exp, log, erf, sqrt and polynomials.
 Public launchers (the kernel API contract): ``unary``, ``binary``, ``clamp``,
 ``where``, ``isclose``, ``cast``, ``copy``, ``copy_``, ``fill_``,
 ``unary_backward``, ``mul_backward``, ``div_backward``, ``pow_backward``.
+Supported dtypes: float16, bfloat16, float32, float64, int64, bool.
+
+Known differences from torch: an integer tensor divided (floor_divide,
+remainder, fmod) by a tensor holding 0 gives an unspecified value where torch
+raises "ZeroDivisionError" (a kernel cannot raise; a Python scalar 0 does
+raise); fp32 pow computes in fp64 (correctly rounded in practice, slower on
+GPUs with few fp64 units); on a GPU, fp32 exp/log/sin/cos are Triton's
+(approximate, a few ulps) where the interpreter uses numpy's, so the tests'
+tolerances, not bitwise equality, are what GPU results are held to.
 """
 
 from __future__ import annotations
@@ -779,11 +788,6 @@ _DIVISIONS = ("floor_divide", "remainder")
 def _binary_kernel_op(op: str, dtype: torch.dtype, b: Operand) -> str:
     """The kernel's op for ``op`` computed in ``dtype``, or torch's error for a combination it refuses."""
     if dtype == torch.bool:
-        if op == "sub":
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                "`logical_xor()` operator instead."
-            )
         if op in ("pow",) + _DIVISIONS + ("fmod",):
             raise _unsupported(op, dtype)
         return _BOOL_ARITHMETIC.get(op, op)
@@ -795,6 +799,21 @@ def _binary_kernel_op(op: str, dtype: torch.dtype, b: Operand) -> str:
         if op in _DIVISIONS + ("fmod",) and b == 0:
             raise RuntimeError("ZeroDivisionError")
     return op
+
+
+def _check_bool_subtraction(a: Operand, b: Operand) -> None:
+    """torch refuses a bool operand (tensor or Python bool) in a subtraction."""
+    bools = [x.dtype == torch.bool if isinstance(x, torch.Tensor) else isinstance(x, bool) for x in (a, b)]
+    if all(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
+            "a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 def binary(op: str, a: Operand, b: Operand, dtype: torch.dtype | None = None,
@@ -820,6 +839,8 @@ def binary(op: str, a: Operand, b: Operand, dtype: torch.dtype | None = None,
         if op in FLOAT_BINARY_OPS and not dtype.is_floating_point:
             dtype = torch.get_default_dtype()
     _check_dtypes(f"binary({op!r})", torch.empty((), dtype=dtype, device="meta"))
+    if op == "sub":
+        _check_bool_subtraction(a, b)
     kernel_op = _binary_kernel_op(op, dtype, b)
     inputs: list[Operand] = [a, b]
     if alpha != 1:

@@ -603,3 +603,81 @@ def test_aot_builds_name_every_kernel_argument():
         assert list(build.signature) == names
         constexpr_names = {k for k in build.constexprs if isinstance(k, str)}
         assert constexpr_names == {n for n, t in build.signature.items() if t == "constexpr"}
+
+
+# ------------------------------------------------------------------ slow sweeps
+
+SLOW_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SWEEP_DTYPES = (torch.float32, torch.float64, torch.float16, torch.int64, torch.bool)
+
+
+@pytest.mark.slow
+@SLOW_SETTINGS
+@given(shape=shapes, layout_a=layouts, layout_b=layouts, drop=st.integers(0, 2),
+       op=st.sampled_from(E.BINARY_OPS), dtype=st.sampled_from(SWEEP_DTYPES),
+       scalar=st.sampled_from([None, 0.75, -2, True]),
+       seed=st.integers(0, 2**16))
+def test_every_binary_op_dtype_layout_and_scalar(shape, layout_a, layout_b, drop, op, dtype, scalar, seed):
+    a = make_layout(shape, layout_a, dtype, seed)
+    b = make_layout(shape[drop:], layout_b, dtype, seed + 1) if scalar is None else scalar
+    if op in ("floor_divide", "remainder", "fmod") and not dtype.is_floating_point:
+        b = E.where(b == 0, 1, b) if isinstance(b, torch.Tensor) else (b or 1)
+    if op == "pow" and dtype == torch.int64:
+        b = b.abs() if isinstance(b, torch.Tensor) else abs(b)
+    try:
+        try:
+            ref = torch_binary(op, a, b)
+        except TypeError:  # a torch function without a Python-scalar overload: a 0-d tensor promotes alike
+            ref = torch_binary(op, a, torch.tensor(b))
+    except (RuntimeError, NotImplementedError) as error:
+        assert_same_error(error, lambda: E.binary(op, a, b))
+        return
+    tol = None
+    if op == "pow" and dtype == torch.float16:
+        tol = 2e-2
+    assert_matches(E.binary(op, a, b), ref, tol)
+
+
+@pytest.mark.slow
+@SLOW_SETTINGS
+@given(shape=shapes, layout=layouts, op=st.sampled_from(E.UNARY_OPS), dtype=st.sampled_from(SWEEP_DTYPES),
+       seed=st.integers(0, 2**16))
+def test_every_unary_op_dtype_and_layout(shape, layout, op, dtype, seed):
+    x = make_layout(shape, layout, dtype, seed)
+    try:
+        ref = torch_unary(op)(x)
+    except (RuntimeError, NotImplementedError) as error:
+        if op in ("gelu", "gelu_tanh", "silu") and not dtype.is_floating_point:
+            ref = torch_unary(op)(x.float())  # ours computes integers in the default float dtype
+        else:
+            assert_same_error(error, lambda: E.unary(op, x))
+            return
+    if op == "gelu" and dtype == torch.float32:
+        ref = torch_unary(op)(x.double()).float()  # torch's vectorised fp32 gelu: nan at +inf
+    assert_matches(E.unary(op, x), ref)
+
+
+@pytest.mark.slow
+@SLOW_SETTINGS
+@given(shape=shapes, layouts_=st.tuples(layouts, layouts), op=st.sampled_from(DIFFERENTIABLE),
+       dtype=st.sampled_from([torch.float32, torch.float64]), seed=st.integers(0, 2**16))
+def test_unary_backward_any_layout(shape, layouts_, op, dtype, seed):
+    x = make_layout(shape, layouts_[0], dtype, seed)
+    if op in ("log", "sqrt", "rsqrt", "log1p"):
+        x = E.unary("abs", x) + 0.25
+    leaf = x.detach().clone().requires_grad_(True)
+    y = torch_unary(op)(leaf)
+    g = make_layout(shape, layouts_[1], dtype, seed + 1)
+    (ref,) = torch.autograd.grad(y, leaf, g)
+    saved = y.detach() if op in E.SAVED_OUTPUT_OPS else x
+    assert_matches(E.unary_backward(op, g, saved), ref, tol=TOL[dtype] * 10)
+
+
+def test_subtraction_with_a_bool_operand_errors_as_torch():
+    x, mask = torch.ones(2), torch.tensor([True, False])
+    for a, b in ((x, True), (mask, x), (mask, 1), (mask, mask)):
+        with pytest.raises(RuntimeError) as theirs:
+            torch.sub(a, b)
+        with pytest.raises(RuntimeError) as mine:
+            E.binary("sub", a, b)
+        assert str(mine.value) == str(theirs.value)
