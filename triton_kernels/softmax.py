@@ -71,8 +71,15 @@ TILE = 4096
 # ------------------------------------------------------------------ jit helpers
 
 @triton.jit
-def _row_offsets(rows, d1, d2, d3, s0, s1, s2, s3):
-    """Offset of each row (int64 indices) in an operand with row sizes (., d1, d2, d3), strides s0..s3."""
+def _row_offsets(rows, ROW_DIMS: tl.constexpr, d1, d2, d3, s0, s1, s2, s3):
+    """Offset of each row (int64 indices) in an operand with row sizes (., d1, d2, d3), strides s0..s3.
+
+    With one row dim (``ROW_DIMS == 1``, e.g. any 2-D tensor) the offset is
+    ``rows * s3``: no int64 div/mod, and a unit row stride stays visible to
+    the compiler, which then coalesces loads along the rows.
+    """
+    if ROW_DIMS == 1:
+        return rows * s3
     i3 = rows % d3
     rest = rows // d3
     i2 = rest % d2
@@ -108,7 +115,7 @@ def _softmax_forward_kernel(
     x_ptr, out_ptr, n_rows, n_cols, d1, d2, d3,
     xs0, xs1, xs2, xs3, x_col_stride,
     os0, os1, os2, os3, out_col_stride,
-    LOG: tl.constexpr, ONE_BLOCK: tl.constexpr, ACC: tl.constexpr,
+    LOG: tl.constexpr, ONE_BLOCK: tl.constexpr, ACC: tl.constexpr, ROW_DIMS: tl.constexpr,
     BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     """softmax (``LOG=False``) or log_softmax (``LOG=True``) of each row.
@@ -121,8 +128,8 @@ def _softmax_forward_kernel(
     """
     rows = tl.program_id(0).to(tl.int64) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)
     row_mask = rows < n_rows
-    x_rows = x_ptr + _row_offsets(rows, d1, d2, d3, xs0, xs1, xs2, xs3)[:, None]
-    out_rows = out_ptr + _row_offsets(rows, d1, d2, d3, os0, os1, os2, os3)[:, None]
+    x_rows = x_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, xs0, xs1, xs2, xs3)[:, None]
+    out_rows = out_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, os0, os1, os2, os3)[:, None]
     cols = tl.arange(0, BLOCK_N).to(tl.int64)[None, :]
     if ONE_BLOCK:
         mask = row_mask[:, None] & (cols < n_cols)
@@ -162,7 +169,7 @@ def _softmax_backward_kernel(
     gs0, gs1, gs2, gs3, g_col_stride,
     ys0, ys1, ys2, ys3, y_col_stride,
     ds0, ds1, ds2, ds3, dx_col_stride,
-    LOG: tl.constexpr, ONE_BLOCK: tl.constexpr, ACC: tl.constexpr,
+    LOG: tl.constexpr, ONE_BLOCK: tl.constexpr, ACC: tl.constexpr, ROW_DIMS: tl.constexpr,
     BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     """VJP of softmax / log_softmax from the forward OUTPUT ``y`` and the upstream gradient ``g``.
@@ -175,9 +182,9 @@ def _softmax_backward_kernel(
     """
     rows = tl.program_id(0).to(tl.int64) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)
     row_mask = rows < n_rows
-    g_rows = g_ptr + _row_offsets(rows, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
-    y_rows = y_ptr + _row_offsets(rows, d1, d2, d3, ys0, ys1, ys2, ys3)[:, None]
-    dx_rows = dx_ptr + _row_offsets(rows, d1, d2, d3, ds0, ds1, ds2, ds3)[:, None]
+    g_rows = g_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
+    y_rows = y_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, ys0, ys1, ys2, ys3)[:, None]
+    dx_rows = dx_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, ds0, ds1, ds2, ds3)[:, None]
     cols = tl.arange(0, BLOCK_N).to(tl.int64)[None, :]
     if ONE_BLOCK:
         mask = row_mask[:, None] & (cols < n_cols)
@@ -224,7 +231,7 @@ def _cross_entropy_kernel(
     weight_ptr, weight_stride, total_weight_ptr, ignore_index, smoothing_hi, smoothing_lo,
     HAS_WEIGHT: tl.constexpr, SMOOTH: tl.constexpr, MEAN: tl.constexpr, WRITE_ROW_SCALE: tl.constexpr,
     ACC: tl.constexpr,
-    ONE_BLOCK: tl.constexpr, BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
+    ROW_DIMS: tl.constexpr, ONE_BLOCK: tl.constexpr, BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     """Per-row cross-entropy loss and, in the same pass, its gradient with respect to the logits.
 
@@ -250,9 +257,9 @@ def _cross_entropy_kernel(
     smoothing = tl.cast(smoothing_hi, ACC) + tl.cast(smoothing_lo, ACC)
     rows = tl.program_id(0).to(tl.int64) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)
     row_mask = rows < n_rows
-    x_rows = x_ptr + _row_offsets(rows, d1, d2, d3, xs0, xs1, xs2, xs3)
-    grad_rows = grad_ptr + _row_offsets(rows, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
-    target = tl.load(target_ptr + _row_offsets(rows, d1, d2, d3, ts0, ts1, ts2, ts3), mask=row_mask,
+    x_rows = x_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, xs0, xs1, xs2, xs3)
+    grad_rows = grad_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
+    target = tl.load(target_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, ts0, ts1, ts2, ts3), mask=row_mask,
                      other=ignore_index).to(tl.int64)
     valid = row_mask & (target != ignore_index)
     in_range = (target >= 0) & (target < n_cols)
@@ -284,7 +291,7 @@ def _cross_entropy_kernel(
     if SMOOTH:
         loss = (1.0 - smoothing) * loss + smoothing / n_cols * (sum_w * lse - sum_wx)
     loss = tl.where(valid, loss, 0.0)
-    tl.store(loss_ptr + _row_offsets(rows, d1, d2, d3, ls0, ls1, ls2, ls3), loss, mask=row_mask)
+    tl.store(loss_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, ls0, ls1, ls2, ls3), loss, mask=row_mask)
 
     scale = 1.0
     if MEAN:
@@ -294,7 +301,7 @@ def _cross_entropy_kernel(
         row_scale = w_target
         if SMOOTH:
             row_scale = (1.0 - smoothing) * row_scale + smoothing / n_cols * sum_w
-        tl.store(row_scale_ptr + _row_offsets(rows, d1, d2, d3, rs0, rs1, rs2, rs3),
+        tl.store(row_scale_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, rs0, rs1, rs2, rs3),
                  tl.where(valid, row_scale * scale, 0.0), mask=row_mask)
     if ONE_BLOCK:
         grad = _cross_entropy_grad(x, w, cols, target, w_target, lse, sum_w, smoothing, n_cols, SMOOTH)
@@ -350,7 +357,7 @@ def _cross_entropy_chunk(x_rows, x_col_stride, weight_ptr, weight_stride, cols, 
 def _cross_entropy_total_weight_kernel(
     target_ptr, weight_ptr, out_ptr, n_rows, n_cols, d1, d2, d3, ts0, ts1, ts2, ts3,
     weight_stride, ignore_index, accumulate,
-    HAS_WEIGHT: tl.constexpr, ACC: tl.constexpr, BLOCK: tl.constexpr,
+    HAS_WEIGHT: tl.constexpr, ACC: tl.constexpr, ROW_DIMS: tl.constexpr, BLOCK: tl.constexpr,
 ):
     """The denominator of ``reduction="mean"``: ``sum_i w_{t_i}`` over rows whose target is not ignored.
 
@@ -363,8 +370,8 @@ def _cross_entropy_total_weight_kernel(
     for start in range(0, n_rows, BLOCK):
         rows = start + tl.arange(0, BLOCK).to(tl.int64)
         row_mask = rows < n_rows
-        target = tl.load(target_ptr + _row_offsets(rows, d1, d2, d3, ts0, ts1, ts2, ts3), mask=row_mask,
-                         other=ignore_index).to(tl.int64)
+        target_offsets = _row_offsets(rows, ROW_DIMS, d1, d2, d3, ts0, ts1, ts2, ts3)
+        target = tl.load(target_ptr + target_offsets, mask=row_mask, other=ignore_index).to(tl.int64)
         valid = row_mask & (target != ignore_index)
         in_range = (target >= 0) & (target < n_cols)
         if HAS_WEIGHT:
@@ -404,7 +411,8 @@ def _scale_rows_kernel(
     gs0, gs1, gs2, gs3, g_col_stride,
     ss0, ss1, ss2, ss3,
     os0, os1, os2, os3, out_col_stride,
-    ACC: tl.constexpr, ONE_BLOCK: tl.constexpr, BLOCK_ROWS: tl.constexpr, BLOCK_N: tl.constexpr,
+    ACC: tl.constexpr, ROW_DIMS: tl.constexpr, ONE_BLOCK: tl.constexpr, BLOCK_ROWS: tl.constexpr,
+    BLOCK_N: tl.constexpr,
 ):
     """cross_entropy's backward: ``out[row, c] = g[row, c] * scale[row]`` (``scale`` stride 0 for a scalar).
 
@@ -415,10 +423,10 @@ def _scale_rows_kernel(
     """
     rows = tl.program_id(0).to(tl.int64) * BLOCK_ROWS + tl.arange(0, BLOCK_ROWS)
     row_mask = rows < n_rows
-    scale = tl.load(scale_ptr + _row_offsets(rows, d1, d2, d3, ss0, ss1, ss2, ss3), mask=row_mask,
+    scale = tl.load(scale_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, ss0, ss1, ss2, ss3), mask=row_mask,
                     other=0.0).to(ACC)[:, None]
-    g_rows = g_ptr + _row_offsets(rows, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
-    out_rows = out_ptr + _row_offsets(rows, d1, d2, d3, os0, os1, os2, os3)[:, None]
+    g_rows = g_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, gs0, gs1, gs2, gs3)[:, None]
+    out_rows = out_ptr + _row_offsets(rows, ROW_DIMS, d1, d2, d3, os0, os1, os2, os3)[:, None]
     cols = tl.arange(0, BLOCK_N).to(tl.int64)[None, :]
     for start in range(0, n_cols, BLOCK_N):
         c = start + cols
@@ -451,8 +459,9 @@ def _row_blocks(
     """Split the rows of every operand into launches the kernels can unravel.
 
     ``row_shape`` is the shape without the reduced dim and ``row_strides`` each
-    operand's strides on it. Yields ``(offsets, n_rows, (d1, d2, d3), strides)``:
-    element offsets of the launch's first row per operand, its row count, the
+    operand's strides on it. Yields ``(offsets, n_rows, row_dims, (d1, d2, d3), strides)``:
+    element offsets of the launch's first row per operand, its row count, how
+    many row dims the kernel must unravel (1 to ``MAX_ROW_DIMS``), the
     three inner row sizes and, per operand, four row strides. A layout that
     collapses to more than ``MAX_ROW_DIMS`` dims yields one launch per index of
     its leading dims (views, no copy).
@@ -474,7 +483,7 @@ def _row_blocks(
             flat, index = divmod(flat, lead_shape[axis])
             for k, s in enumerate(strides):
                 offsets[k] += index * s[axis]
-        yield tuple(offsets), n_rows, inner[1:], inner_strides
+        yield tuple(offsets), n_rows, len(shape) - lead, inner[1:], inner_strides
 
 
 def _launch_rows(kernel, operands: Sequence[torch.Tensor], row_shape: Sequence[int],
@@ -492,14 +501,14 @@ def _launch_rows(kernel, operands: Sequence[torch.Tensor], row_shape: Sequence[i
     block_n, one_block = _column_block(n_cols, block, max_one_block)
     block_rows = _rows_per_program(block_n, row_shape)
     num_warps = max(4, min(16, block_rows * block_n // 512))
-    for offsets, n_rows, sizes, strides in _row_blocks(row_shape, *row_strides):
+    for offsets, n_rows, row_dims, sizes, strides in _row_blocks(row_shape, *row_strides):
         stride_args = []
         for row_stride, col_stride in zip(strides, col_strides):
             stride_args += [*row_stride] + ([] if col_stride is None else [col_stride])
         pointers = [_at(t, off) for t, off in zip(operands, offsets)]
         launch(kernel, (cdiv(n_rows, block_rows),), *pointers, n_rows, n_cols, *sizes, *stride_args, *extra,
-               ONE_BLOCK=one_block, BLOCK_ROWS=block_rows, BLOCK_N=block_n, num_warps=num_warps,
-               **constexprs)
+               ONE_BLOCK=one_block, ROW_DIMS=row_dims, BLOCK_ROWS=block_rows, BLOCK_N=block_n,
+               num_warps=num_warps, **constexprs)
 
 
 def _column_block(n_cols: int, block: int | None, max_one_block: int = MAX_ONE_BLOCK) -> tuple[int, bool]:
@@ -718,10 +727,11 @@ def _launch_total_weight(target, weight_arg, out, row_shape, n_classes, ignore_i
     if 0 in row_shape:
         launch(_cross_entropy_reduce_kernel, (1,), out, out, out, 0, MEAN=False, ACC=acc, BLOCK=16)
         return
-    for index, (offsets, n_rows, sizes, strides) in enumerate(_row_blocks(row_shape, target.stride())):
+    for index, (offsets, n_rows, row_dims, sizes, strides) in enumerate(
+            _row_blocks(row_shape, target.stride())):
         launch(_cross_entropy_total_weight_kernel, (1,), _at(target, offsets[0]), weight_arg[0], out, n_rows,
                n_classes, *sizes, *strides[0], weight_arg[1], ignore_index, int(index > 0),
-               HAS_WEIGHT=has_weight, ACC=acc, BLOCK=REDUCE_BLOCK)
+               HAS_WEIGHT=has_weight, ACC=acc, ROW_DIMS=row_dims, BLOCK=REDUCE_BLOCK)
 
 
 def cross_entropy_backward(grad_loss: torch.Tensor, grad_logits: torch.Tensor,
@@ -767,14 +777,17 @@ def _aot_build(kernel, dtype: torch.dtype, block_rows: int, block_n: int, one_bl
                **constexprs) -> AotBuild:
     """A row kernel on a contiguous ``(rows, n_cols)`` matrix reduced along its last dim, as the JIT sees it.
 
-    The JIT turns arguments equal to 1 into constants: the padding row sizes
-    ``d1 = d2 = d3 = 1`` and the unit column strides; the padding row strides
-    (0) and the row stride are i32. Pointers are of ``dtype`` except the int64
-    target and the accumulator-typed total weight.
+    One row dim (``ROW_DIMS = 1``; ``d3`` is the runtime row count). The JIT
+    turns arguments equal to 1 into constants: the padding row sizes ``d1 =
+    d2 = 1``, the unit column strides and the unit row strides of the
+    operands without a column dim (target, per-row losses and scales); the
+    other strides are i32. Pointers are of ``dtype`` except the int64 target
+    and the accumulator-typed total weight.
     """
-    values = {"d1": 1, "d2": 1, "d3": 1, "ONE_BLOCK": one_block, "BLOCK_ROWS": block_rows,
+    values = {"d1": 1, "d2": 1, "ROW_DIMS": 1, "ONE_BLOCK": one_block, "BLOCK_ROWS": block_rows,
               "BLOCK_N": block_n, "ACC": acc_dtype(dtype), **constexprs}
-    values.update({name: 1 for name in kernel.arg_names if name.endswith("_col_stride")})
+    values.update({name: 1 for name in kernel.arg_names
+                   if name.endswith("_col_stride") or name in ("ts3", "ls3", "rs3", "ss3")})
     accumulator = "fp64" if dtype == torch.float64 else "fp32"
     special = {"target_ptr": "*i64", "total_weight_ptr": f"*{accumulator}", "smoothing_hi": "fp32",
                "smoothing_lo": "fp32"}
@@ -799,6 +812,8 @@ def _single_program_build(kernel, dtype: torch.dtype, **constexprs) -> AotBuild:
     """One of cross_entropy's one-program reductions (total weight, loss sum) at ``REDUCE_BLOCK``."""
     accumulator = "fp64" if dtype == torch.float64 else "fp32"
     values = {"ACC": acc_dtype(dtype), "BLOCK": REDUCE_BLOCK, **constexprs}
+    if kernel is _cross_entropy_total_weight_kernel:
+        values.update({"d1": 1, "d2": 1, "ROW_DIMS": 1, "ts3": 1})
     types = {"target_ptr": "*i64", "weight_ptr": f"*{_AOT_TYPES[dtype]}", "out_ptr": f"*{accumulator}",
              "loss_ptr": f"*{accumulator}", "total_weight_ptr": f"*{accumulator}"}
     if kernel is _cross_entropy_reduce_kernel:
