@@ -1759,7 +1759,16 @@ class Addmm(Op):
         backend = ctx.backend
         return (grad if needs[0] else None,
                 backend.matmul(grad, backend.permute(mat2._data, (1, 0))) if needs[1] else None,
-                backend.matmul(backend.permute(mat1._data, (1, 0)), grad) if needs[2] else None)
+                _mat2_grad(backend, mat1._data, mat2._data, grad) if needs[2] else None)
+
+
+def _mat2_grad(backend, mat1, mat2, grad):
+    """mat1^T @ grad laid out as mat2 is: for a transposed mat2 (Linear's weight.t()) it is
+    computed as (grad^T @ mat1)^T, as torch does, so that the weight's gradient comes out
+    contiguous and its AccumulateGrad can keep it without a copy."""
+    if not backend.is_contiguous(mat2) and backend.is_contiguous(backend.permute(mat2, (1, 0))):
+        return backend.permute(backend.matmul(backend.permute(grad, (1, 0)), mat1), (1, 0))
+    return backend.matmul(backend.permute(mat1, (1, 0)), grad)
 
 
 class NllLoss(Op):
@@ -1816,6 +1825,66 @@ class NllLoss(Op):
         return (backend.scatter_add_zeros(ctx.shape, backend.dtype_of(grad), ctx.index,
                                           per_sample, ctx.class_dim),
                 None, None, None, None)
+
+
+class CrossEntropyLogSoftmax(Op):
+    """The LogSoftmaxBackward0 node of a fused cross_entropy (see CrossEntropyNllLoss).
+
+    Its output aliases the logits and is read only by the NllLossBackward0 node above
+    it, whose kernel computes log_softmax and the loss together; the gradient that node
+    sends is already d(loss)/d(logits), so this node passes it on: da = grad.
+    """
+
+    node_name = "LogSoftmaxBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        return a._data
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return grad, None
+
+
+class CrossEntropyNllLoss(Op):
+    """cross_entropy(x, t) = nll_loss(log_softmax(x), t) for x (N, C) or (C,), fused: one
+    backend call computes the loss and d(loss)/d(x) = w_t (softmax(x) - onehot(t))
+    (divided by sum_n w_t for 'mean'); the backward scales that by grad (one kernel).
+    With create_graph the gradient is that of the composed graph
+    NllLoss(LogSoftmax(x)), built from differentiable ops, so it differentiates again.
+    """
+
+    node_name = "NllLossBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, class_dim):
+        ctx.save_for_backward(x)
+        ctx.loss_args = (target, weight, ignore_index, reduction)
+        ctx.class_dim = class_dim
+        loss, ctx.grad_logits = ctx.backend.cross_entropy(
+            x._data, target._data, None if weight is None else weight._data, ignore_index, reduction)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .autograd import grad as gradient_of
+
+        (x,) = ctx.saved_tensors
+        composed = NllLoss.apply(LogSoftmax.apply(x, ctx.class_dim), *ctx.loss_args)
+        (grad_x,) = gradient_of(composed, x, grad, create_graph=True)
+        return grad_x, None, None, None, None, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        reduction = ctx.loss_args[3]
+        return (ctx.backend.cross_entropy_backward(grad, ctx.grad_logits, reduction),
+                None, None, None, None, None)
 
 
 class NllLoss2d(NllLoss):

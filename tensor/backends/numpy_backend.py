@@ -702,3 +702,49 @@ def as_strided_backward(grad, input_shape, strides, offset=0):
     positions = as_strided(np.arange(size, dtype=np.int64), grad.shape, strides, offset)
     summed = np.bincount(positions.reshape(-1), weights=grad.reshape(-1), minlength=size)
     return _arr(summed.astype(grad.dtype, copy=False).reshape(input_shape))
+
+
+# ------------------------------------------ fused cross_entropy (cuda engineer, issue 8)
+
+def cross_entropy(logits, target, weight, ignore_index, reduction):
+    """nll_loss(log_softmax(logits), target) and its gradient d(loss)/d(logits) together.
+
+    logits (N, C) or (C,) with class-index targets (N,) or (); per row, with p = softmax(x)
+    and w_t = weight[t] (1 without weights; 0 where t == ignore_index):
+    loss_n = -w_t log p_t,  dloss_n/dx = w_t (p - onehot(t)). 'mean' divides the summed
+    loss and every gradient by sum_n w_t; 'none' keeps per-row losses and gradients.
+    """
+    rows = logits.reshape(-1, logits.shape[-1])
+    targets = target.reshape(-1)
+    log_probs = log_softmax(rows, 1)
+    ignored = targets == ignore_index
+    safe = np.where(ignored, 0, targets)
+    weights = (~ignored).astype(rows.dtype)
+    if weight is not None:
+        weights = weights * weight[safe]
+    picked = np.arange(len(targets))
+    losses = -weights * log_probs[picked, safe]
+    grad = np.exp(log_probs) * weights[:, None]
+    grad[picked, safe] -= weights
+    if reduction == "none":
+        loss = losses.reshape(target.shape)
+    elif reduction == "sum":
+        loss = losses.sum()
+    else:
+        with np.errstate(all="ignore"):  # every target ignored: 0 / 0 = nan, as torch
+            total = weights.sum()
+            loss = losses.sum() / total
+            grad = grad / total
+    return _arr(np.asarray(loss, dtype=rows.dtype)), _arr(grad.reshape(logits.shape).astype(rows.dtype))
+
+
+def cross_entropy_backward(grad_loss, grad_logits, reduction):
+    """The saved d(loss)/d(logits) scaled by the upstream gradient (one per row for 'none')."""
+    scale = grad_loss[..., None] if reduction == "none" and grad_logits.ndim > 1 else grad_loss
+    return _arr(grad_logits * scale)
+
+
+def first_invalid_target(target, classes, ignore_index):
+    """The first class target outside [0, classes) that is not ``ignore_index``, or None."""
+    bad = ((target < 0) | (target >= classes)) & (target != ignore_index)
+    return int(target[bad][0]) if bad.any() else None

@@ -15,7 +15,14 @@ import math
 import warnings
 
 from .. import _ops as ops
-from .._derivatives import Addmm, MseLoss, NllLoss, NllLoss2d
+from .._derivatives import (
+    Addmm,
+    CrossEntropyLogSoftmax,
+    CrossEntropyNllLoss,
+    MseLoss,
+    NllLoss,
+    NllLoss2d,
+)
 from .._tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -214,7 +221,27 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         _check_label_smoothing(label_smoothing)
         return _cross_entropy_smoothed(input, target, weight, ignore_index, reduction,
                                        label_smoothing, class_dim)
+    if input.ndim <= 2 and input.dtype.is_floating_point:
+        return _fused_cross_entropy(input, target, weight, ignore_index, reduction, class_dim)
     return nll_loss(log_softmax(input, class_dim), target, weight, ignore_index, reduction)
+
+
+def _fused_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                         reduction: str, class_dim: int) -> Tensor:
+    """cross_entropy of (N, C) or (C,) logits as one fused backend kernel (and one in the
+    backward), with torch's graph: NllLossBackward0 over LogSoftmaxBackward0."""
+    _check_class_target(input, target)
+    classes = input.shape[class_dim]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}"
+        )
+    bad = target._backend.first_invalid_target(target._data, classes, ignore_index)
+    if bad is not None:
+        raise IndexError(f"Target {bad} is out of bounds.")
+    log_probs = CrossEntropyLogSoftmax.apply(input, class_dim)
+    return CrossEntropyNllLoss.apply(log_probs, target, weight, ignore_index, reduction, class_dim)
 
 
 def _check_label_smoothing(label_smoothing: float) -> None:
