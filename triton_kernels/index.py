@@ -8,15 +8,15 @@ stride 0, so ``index_select`` is ``gather`` through a stride-0 view of its
 1-d index).
 
 Writes that may collide (``scatter_add``, ``index_add``, ``index_put``) are
-deterministic without atomics: each *output* element is owned by one program,
-which loops over all the index entries in a fixed order and sums (or, for
-``index_put`` without ``accumulate``, takes the last of) the sources whose
-index points at it. The order of additions depends on the shapes alone, so
-results are bitwise reproducible. The price is work proportional to
-(outputs along the indexed dim) x (index entries) per slice instead of a sort:
-right for gradients of gathers along small dims (cross-entropy's class dim)
-and moderate embeddings, slow for huge vocabularies (a sort-based segment
-reduction would fix that; not done).
+deterministic: no float atomics, the order of additions depends on the
+shapes and index values alone, so results are bitwise reproducible. When the
+indexed dim has few entries (one matching tile, e.g. the class dim of a
+cross-entropy gather), each *output* element is owned by one program that
+scans its slice's entries in order: one launch. Longer index dims take a
+stable counting sort of the entries by output bucket (integer atomics count
+them, a scan and a stable placement list each bucket's entries in index
+order), then one program per bucket sums its entries: linear in the entries.
+``index_put`` always takes the scan (cost: positions x index entries).
 
 Index ranges are checked before any write launch, with the ``amin``/``amax``
 kernels of :mod:`triton_kernels.reduce`, and raise torch's errors; negative
@@ -120,6 +120,115 @@ def _scatter_add_kernel(
     result = tl.sum(acc, axis=1)
     out_off = c0 * os0 + c1 * os1 + c2 * os2 + c3 * os3 + t * out_dim_stride
     tl.store(out_ptr + out_off, result.to(out_ptr.dtype.element_ty), mask=out_mask)
+
+
+@triton.jit
+def _entry_key(index_ptr, lin, mask, n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3, RANK: tl.constexpr):
+    """The output position (key) each index entry adds into: sum_d c_d * ks_d + index[c] (ks_dim = 0)."""
+    c0, c1, c2, c3 = unravel(lin, n1, n2, n3, RANK)
+    idx = tl.load(index_ptr + c0 * is0 + c1 * is1 + c2 * is2 + c3 * is3, mask=mask, other=0).to(tl.int64)
+    return c0 * ks0 + c1 * ks1 + c2 * ks2 + c3 * ks3 + idx, c0, c1, c2, c3
+
+
+@triton.jit
+def _bucket_count_kernel(
+    index_ptr, counts_ptr, n_entries, n_chunks,
+    n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3,
+    BUCKET: tl.constexpr, RANK: tl.constexpr, CHUNK: tl.constexpr,
+):
+    """counts[bucket, chunk] = number of entries of ``chunk`` whose key falls in ``bucket``.
+
+    Grid: one program per chunk of ``CHUNK`` index entries; bucket = key //
+    BUCKET. Counting uses an integer ``atomic_add`` (the counts, hence every
+    later step, do not depend on the order the atomics land in). Traffic:
+    one index load (8 bytes) per entry.
+    """
+    chunk = tl.program_id(0).to(tl.int64)
+    lin = chunk * CHUNK + tl.arange(0, CHUNK).to(tl.int64)
+    mask = lin < n_entries
+    key, c0, c1, c2, c3 = _entry_key(index_ptr, lin, mask, n1, n2, n3, is0, is1, is2, is3,
+                                     ks0, ks1, ks2, ks3, RANK)
+    tl.atomic_add(counts_ptr + (key // BUCKET) * n_chunks + chunk, 1, mask=mask)
+
+
+@triton.jit
+def _exclusive_scan_kernel(counts_ptr, starts_ptr, n, BLOCK: tl.constexpr):
+    """starts[i] = sum_{i' < i} counts[i'] for i <= n (starts[n] = the total). Grid: one program.
+
+    It loops over ``counts`` in ``BLOCK`` tiles carrying the running total:
+    one load and one store (8 bytes each) per entry.
+    """
+    lanes = tl.arange(0, BLOCK).to(tl.int64)
+    carry = tl.zeros([1], tl.int64)
+    for start in range(0, n, BLOCK):
+        offs = start + lanes
+        mask = offs < n
+        counts = tl.load(counts_ptr + offs, mask=mask, other=0).to(tl.int64)
+        inclusive = tl.cumsum(counts, axis=0)
+        tl.store(starts_ptr + offs, carry + inclusive - counts, mask=mask)
+        carry += tl.sum(counts, axis=0)
+    tl.store(starts_ptr + n + tl.arange(0, 1), carry)
+
+
+@triton.jit
+def _bucket_place_kernel(
+    index_ptr, starts_ptr, keys_ptr, offsets_ptr, n_entries, n_chunks,
+    n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3, ss0, ss1, ss2, ss3,
+    BUCKET: tl.constexpr, RANK: tl.constexpr, CHUNK: tl.constexpr,
+):
+    """A stable counting sort of the entries by bucket: keys[slot] = key, offsets[slot] = src offset.
+
+    slot = starts[bucket, chunk] + (entries of the same bucket earlier in
+    this chunk), so each bucket lists its entries in index order (stable,
+    deterministic). Grid: one program per chunk; the in-chunk rank is a
+    (CHUNK x CHUNK) comparison. Traffic per entry: one index load, two 8-byte
+    stores.
+    """
+    chunk = tl.program_id(0).to(tl.int64)
+    lanes = tl.arange(0, CHUNK).to(tl.int64)
+    lin = chunk * CHUNK + lanes
+    mask = lin < n_entries
+    key, c0, c1, c2, c3 = _entry_key(index_ptr, lin, mask, n1, n2, n3, is0, is1, is2, is3,
+                                     ks0, ks1, ks2, ks3, RANK)
+    bucket = key // BUCKET
+    same_earlier = (bucket[:, None] == bucket[None, :]) & (lanes[None, :] < lanes[:, None]) & mask[None, :]
+    rank = tl.sum(same_earlier.to(tl.int32), axis=1).to(tl.int64)
+    slot = tl.load(starts_ptr + bucket * n_chunks + chunk, mask=mask, other=0) + rank
+    tl.store(keys_ptr + slot, key, mask=mask)
+    tl.store(offsets_ptr + slot, c0 * ss0 + c1 * ss1 + c2 * ss2 + c3 * ss3, mask=mask)
+
+
+@triton.jit
+def _segment_sum_kernel(
+    src_ptr, keys_ptr, offsets_ptr, starts_ptr, out_ptr, n_out, n_chunks, size,
+    on1, on2, on3, os0, os1, os2, os3, out_dim_stride,
+    RANK: tl.constexpr, ACC: tl.constexpr, BUCKET: tl.constexpr, BLOCK_E: tl.constexpr,
+):
+    """out[o] = sum of src over the bucket's sorted entries whose key is o, in index order.
+
+    Grid: one program per bucket of ``BUCKET`` consecutive outputs (o = c *
+    size + t); it loops over the bucket's entries ``[starts[b, 0], starts[b +
+    1, 0])`` in ``BLOCK_E`` tiles, loading key and offset (8 bytes each) and
+    the src value (itemsize) once per entry, and stores each output once.
+    Outputs no entry points at get 0.
+    """
+    b = tl.program_id(0).to(tl.int64)
+    begin = tl.load(starts_ptr + b * n_chunks)
+    end = tl.load(starts_ptr + (b + 1) * n_chunks)
+    o = b * BUCKET + tl.arange(0, BUCKET).to(tl.int64)
+    lanes = tl.arange(0, BLOCK_E).to(tl.int64)
+    acc = tl.zeros([BUCKET, BLOCK_E], ACC)
+    for start in range(begin, end, BLOCK_E):
+        e = start + lanes
+        mask = e < end
+        key = tl.load(keys_ptr + e, mask=mask, other=-1)
+        value = tl.load(src_ptr + tl.load(offsets_ptr + e, mask=mask, other=0), mask=mask, other=0).to(ACC)
+        acc += tl.where(key[None, :] == o[:, None], value[None, :], 0)
+    result = tl.sum(acc, axis=1)
+    t = o % size
+    c0, c1, c2, c3 = unravel(o // size, on1, on2, on3, RANK)
+    out_off = c0 * os0 + c1 * os1 + c2 * os2 + c3 * os3 + t * out_dim_stride
+    tl.store(out_ptr + out_off, result.to(out_ptr.dtype.element_ty), mask=o < n_out)
 
 
 @triton.jit
@@ -335,15 +444,17 @@ def index_select(x: torch.Tensor, dim: int, index: torch.Tensor) -> torch.Tensor
 
 
 def _scatter_add_launch(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.Tensor):
-    """The deterministic scatter-add launch: zeros(shape) with src[c, j] added at [c, index[c, j]]."""
+    """zeros(shape) with src[c, j] added at [c, index[c, j]], deterministic; index already checked.
+
+    Short index dims (at most one matching tile) take the one-launch matching
+    kernel, where each output scans its slice's entries; longer ones the
+    counting-sort path (:func:`_scatter_add_sorted`), linear in the entries.
+    """
     shape = tuple(shape)
     out = torch.empty(shape, dtype=src.dtype, device=src.device)
-    n_out = out.numel()
-    if n_out == 0:
+    if out.numel() == 0:
         return out
-    full, out_strides = _as_dims(out)
-    index_shape, index_strides = _as_dims(index)
-    src_strides = _as_dims(src)[1]
+    full = _as_dims(out)[0]
     others = [d for d in range(len(full)) if d != dim]
     if len(others) > MAX_STRIDED_DIMS:
         raise NotImplementedError(f"triton_kernels.scatter_add: at most {MAX_STRIDED_DIMS + 1} dims")
@@ -352,26 +463,80 @@ def _scatter_add_launch(shape: Sequence[int], dim: int, index: torch.Tensor, src
     def padded(values, fill):
         return (fill,) * pad + tuple(values[d] for d in others)
 
-    sizes = padded(full, 1)
-    region = padded(index_shape, 1)
-    n_index = index_shape[dim]
+    out_strides = _as_dims(out)[1]
+    out_args = (*padded(full, 1)[1:], *padded(out_strides, 0), out_strides[dim])
+    acc = acc_dtype(src.dtype) if src.dtype.is_floating_point else tl.int64
+    rank = max(len(others), 1)
+    if _as_dims(index)[0][dim] <= _match_blocks(1, 1 << 30)[1]:
+        _scatter_add_matching(out, dim, index, src, padded, out_args, acc, rank)
+    else:
+        _scatter_add_sorted(out, dim, index, src, out_args, acc, rank)
+    return out
+
+
+def _scatter_add_matching(out, dim, index, src, padded, out_args, acc, rank) -> None:
+    """One launch of :func:`_scatter_add_kernel`: each output sums the matching entries of its slice."""
+    index_shape, index_strides = _as_dims(index)
+    src_strides = _as_dims(src)[1]
+    n_out, n_index, size = out.numel(), index_shape[dim], _as_dims(out)[0][dim]
+    sizes, out_strides, out_dim_stride = out_args[:3], out_args[3:7], out_args[7]
     block_o, block_j = _match_blocks(n_out, n_index)
     launch(
-        _scatter_add_kernel, (cdiv(n_out, block_o),), index, src, out, n_out, n_index, full[dim],
-        *sizes[1:], *region, *padded(index_strides, 0), *padded(src_strides, 0), *padded(out_strides, 0),
-        index_strides[dim], src_strides[dim], out_strides[dim],
-        RANK=max(len(others), 1), ACC=acc_dtype(src.dtype) if src.dtype.is_floating_point else tl.int64,
-        BLOCK_O=block_o, BLOCK_J=block_j, num_warps=_NUM_WARPS,
+        _scatter_add_kernel, (cdiv(n_out, block_o),), index, src, out, n_out, n_index, size,
+        *sizes, *padded(index_shape, 1), *padded(index_strides, 0), *padded(src_strides, 0), *out_strides,
+        index_strides[dim], src_strides[dim], out_dim_stride,
+        RANK=rank, ACC=acc, BLOCK_O=block_o, BLOCK_J=block_j, num_warps=_NUM_WARPS,
     )
-    return out
+
+
+def _scatter_add_sorted(out, dim, index, src, out_args, acc, rank) -> None:
+    """Counting sort of the entries by output bucket, then one program per bucket sums its entries.
+
+    Five launches: zero the (bucket x chunk) count table (elementwise fill_),
+    count (integer atomics: order-free), exclusive scan, stable placement,
+    segment sums. Work is linear in the entries (times BUCKET compares).
+    """
+    from .elementwise import fill_
+
+    full = _as_dims(out)[0]
+    size, n_out, n_entries = full[dim], out.numel(), index.numel()
+    # key = (linear position over out's other dims) * size + index
+    key_strides = [0] * len(full)
+    for d in range(len(full)):
+        if d != dim:
+            key_strides[d] = size * math.prod(full[e] for e in range(d + 1, len(full)) if e != dim)
+    index_shape, index_strides = _as_dims(index)
+    entry_rank, entry_sizes, (entry_index, entry_keys, entry_src) = padded_dims(
+        index_shape, index_strides, key_strides, _as_dims(src)[1]
+    )
+    entry_args = (*entry_sizes, *entry_index, *entry_keys)
+    chunk = block_size(n_entries, lo=1, hi=min(tile_elements(), 1024 if interpreting() else 64))
+    bucket = block_size(n_out, lo=1, hi=min(64, tile_elements()))
+    n_chunks, n_buckets = cdiv(n_entries, chunk), cdiv(n_out, bucket)
+    counts = torch.empty(n_buckets * n_chunks, dtype=torch.int64, device=out.device)
+    starts = torch.empty(n_buckets * n_chunks + 1, dtype=torch.int64, device=out.device)
+    keys = torch.empty(n_entries, dtype=torch.int64, device=out.device)
+    offsets = torch.empty(n_entries, dtype=torch.int64, device=out.device)
+    fill_(counts, 0)
+    launch(_bucket_count_kernel, (n_chunks,), index, counts, n_entries, n_chunks, *entry_args,
+           BUCKET=bucket, RANK=entry_rank, CHUNK=chunk, num_warps=_NUM_WARPS)
+    launch(_exclusive_scan_kernel, (1,), counts, starts, counts.numel(), BLOCK=_block(counts.numel()),
+           num_warps=_NUM_WARPS)
+    launch(_bucket_place_kernel, (n_chunks,), index, starts, keys, offsets, n_entries, n_chunks,
+           *entry_args, *entry_src, BUCKET=bucket, RANK=entry_rank, CHUNK=chunk, num_warps=_NUM_WARPS)
+    block_e = block_size(n_entries, lo=1, hi=max(1, tile_elements() // bucket))
+    launch(_segment_sum_kernel, (n_buckets,), src, keys, offsets, starts, out, n_out, n_chunks, size,
+           *out_args, RANK=rank, ACC=acc, BUCKET=bucket, BLOCK_E=block_e, num_warps=_NUM_WARPS)
 
 
 def scatter_add(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
     """``torch.zeros(shape).scatter_add(dim, index, src)``: the backward of :func:`gather`, deterministic.
 
     out[..., t, ...] = sum_j src[..., j, ...] * (index[..., j, ...] == t)
-    over index's extent (no atomics: each output element sums its matches in
-    index order). One launch after the range check.
+    over index's extent, summed in index order (deterministic). After the
+    range check (two reduction launches): one launch when index's dim fits
+    one matching tile (256 entries), else the five launches of the sorted
+    path.
     """
     check_tensor("scatter_add", src)
     _check_index_tensor("scatter_add", index, "scatter(): Expected dtype int64 for index")
@@ -396,9 +561,8 @@ def scatter_add(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.
 def index_add(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
     """``torch.zeros(shape).index_add(dim, index, src)``: the backward of :func:`index_select`, deterministic.
 
-    out[..., t, ...] = sum_j src[..., j, ...] * (index[j] == t): the
-    scatter-add kernel through a stride-0 view of the 1-d index. One launch
-    after the range check.
+    out[..., t, ...] = sum_j src[..., j, ...] * (index[j] == t): scatter_add
+    through a stride-0 view of the 1-d index (same launches).
     """
     check_tensor("index_add", src)
     got = torch_dtype_name(index.dtype)
@@ -605,6 +769,11 @@ def _builds_for(dtype: torch.dtype) -> list[AotBuild]:
                {"x_ptr": data, "flat_ptr": "*i64", "values_ptr": data, "out_ptr": data},
                {"P_RANK": 1, "R_RANK": 1, "B_RANK": 1, "ACCUMULATE": True, "ACC": acc, "BLOCK_O": 16,
                 "BLOCK_B": 256}, "index_put accumulate BLOCK_O=16 BLOCK_B=256"),
+        _build(_segment_sum_kernel, dtype,
+               {"src_ptr": data, "keys_ptr": "*i64", "offsets_ptr": "*i64", "starts_ptr": "*i64",
+                "out_ptr": data},
+               {"RANK": 1, "ACC": acc, "BUCKET": 64, "BLOCK_E": 64},
+               "segment_sum RANK=1 BUCKET=64 BLOCK_E=64"),
         _build(_masked_fill_kernel, dtype,
                {"x_ptr": data, "mask_ptr": "*i1", "value_ptr": data, "out_ptr": data},
                {"RANK": 2, "BLOCK": 1024}, "masked_fill RANK=2 BLOCK=1024"),
@@ -617,4 +786,11 @@ AOT_BUILDS: list[AotBuild] = [
 ] + [
     _build(_flatten_index_kernel, torch.int64, {"flat_ptr": "*i64", "index_ptr": "*i64"},
            {"RANK": 1, "FIRST": False, "BLOCK": 1024}, "flatten_index RANK=1 BLOCK=1024"),
+    _build(_bucket_count_kernel, torch.int64, {"index_ptr": "*i64", "counts_ptr": "*i64"},
+           {"BUCKET": 64, "RANK": 2, "CHUNK": 64}, "bucket_count RANK=2 BUCKET=64 CHUNK=64"),
+    _build(_exclusive_scan_kernel, torch.int64, {"counts_ptr": "*i64", "starts_ptr": "*i64"},
+           {"BLOCK": 1024}, "exclusive_scan BLOCK=1024"),
+    _build(_bucket_place_kernel, torch.int64,
+           {"index_ptr": "*i64", "starts_ptr": "*i64", "keys_ptr": "*i64", "offsets_ptr": "*i64"},
+           {"BUCKET": 64, "RANK": 2, "CHUNK": 64}, "bucket_place RANK=2 BUCKET=64 CHUNK=64"),
 ]

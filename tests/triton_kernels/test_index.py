@@ -332,3 +332,30 @@ def test_device_mismatch_raises_torchs_error_before_launching():
             with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
                 call()
     assert launches.total == 0
+
+
+@pytest.mark.parametrize("shape, dim, index_shape, layout", [
+    ((4, 5, 3), 1, (3, 600, 2), "contiguous"),
+    ((50,), 0, (1000,), "contiguous"),
+    ((7, 300), 1, (7, 1000), "transposed"),
+    ((300, 7), 0, (1000, 5), "sliced"),
+    ((2, 3, 40, 2), 2, (2, 2, 300, 1), "transposed"),
+])
+def test_long_index_dims_take_the_sorted_path(shape, dim, index_shape, layout):
+    gen = torch.Generator().manual_seed(7)
+    index = strided(torch.randint(0, shape[dim], index_shape, generator=gen), layout, gen)
+    src = strided(torch.randn(index_shape, generator=gen), layout, gen)
+    with count_launches() as launches:
+        got = I.scatter_add(shape, dim, index, src)
+    assert launches.by_kernel["_segment_sum_kernel"] == 1 and launches.by_kernel["_scatter_add_kernel"] == 0
+    torch.testing.assert_close(got, torch.zeros(shape).scatter_add(dim, index, src), rtol=1e-5, atol=1e-5)
+    assert torch.equal(I.scatter_add(shape, dim, index, src), got)  # bitwise reproducible
+
+
+def test_index_add_of_many_rows_is_linear_and_matches():
+    positions = torch.randint(0, 5000, (40000,), generator=torch.Generator().manual_seed(3))
+    grad = torch.randn(40000, generator=torch.Generator().manual_seed(4))
+    with count_launches() as launches:
+        got = I.index_add((5000,), 0, positions, grad)
+    assert launches.by_kernel["_segment_sum_kernel"] == 1
+    torch.testing.assert_close(got, torch.zeros(5000).index_add(0, positions, grad), rtol=1e-5, atol=1e-5)
