@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import struct
 from collections.abc import Sequence
 
@@ -82,12 +83,15 @@ class UnsupportedDtypeError(TypeError, NotImplementedError):
 
 # ============================================================== scalar maths
 # Each helper works on fp32 and fp64 blocks; fp16/bf16 reach them as fp32.
+# ``tl.full(x.shape, 0, x.dtype)`` stands for ``tl.zeros_like(x)``: the same
+# code on a GPU, but a builtin, where zeros_like is a jit function that the
+# interpreter re-patches on every call (~2 ms each).
 
 @triton.jit
 def _div(a, b):
     """IEEE division (Triton's fp32 ``/`` is an approximate division on GPUs)."""
     if b.dtype == tl.float32:
-        return tl.div_rn(a + tl.zeros_like(b), b)
+        return tl.div_rn(a + tl.full(b.shape, 0, b.dtype), b)
     else:
         return a / b
 
@@ -177,8 +181,8 @@ def _pow_fp64(a, b):
 @triton.jit
 def _pow_int(a, b):
     """a ** b for integers by square-and-multiply over b's bits; b < 0 gives 0 except for a = +-1."""
-    result = tl.full(a.shape, 1, a.dtype) + tl.zeros_like(b)
-    base = a + tl.zeros_like(b)
+    result = tl.full(a.shape, 1, a.dtype) + tl.full(b.shape, 0, b.dtype)
+    base = a + tl.full(b.shape, 0, b.dtype)
     e = tl.maximum(b, 0)
     for _ in range(63):
         result = tl.where((e & 1) == 1, result * base, result)
@@ -195,7 +199,7 @@ def _atan(x):
     big = ax > 2.414213562373095  # tan(3 pi / 8)
     mid = (ax > 0.66) & ~big
     z = tl.where(big, _div(-1.0, ax), tl.where(mid, _div(ax - 1.0, ax + 1.0), ax))
-    zero = tl.zeros_like(x)  # constants enter as x's dtype: a bare literal in tl.where would be fp32
+    zero = tl.full(x.shape, 0, x.dtype)  # constants enter in x's dtype (a bare literal in tl.where: fp32)
     y0 = tl.where(big, zero + 1.5707963267948966, tl.where(mid, zero + 0.7853981633974483, zero))
     zz = z * z
     p = (((-8.750608600031904e-1 * zz - 1.615753718733365e1) * zz - 7.500855792314705e1) * zz
@@ -213,9 +217,9 @@ def _atan2(y, x):
     """atan2(y, x): atan(y / x) moved to the quadrant of (x, y), with C's signed zeros and infinities."""
     both_inf = (tl.abs(x) == float("inf")) & (tl.abs(y) == float("inf"))
     base = _atan(_div(tl.abs(y), tl.abs(x)))
-    base = tl.where(both_inf, tl.zeros_like(base) + 0.7853981633974483, base)
+    base = tl.where(both_inf, tl.full(base.shape, 0, base.dtype) + 0.7853981633974483, base)
     x_negative = (x < 0) | ((x == 0) & (_div(1.0, x) < 0))
-    pi = tl.zeros_like(base) + 3.141592653589793  # in base's dtype (a bare literal would be fp32)
+    pi = tl.full(base.shape, 0, base.dtype) + 3.141592653589793  # in base's dtype, not fp32
     r = tl.where(x_negative, pi - base, base)
     r = tl.where((x == 0) & (y == 0), tl.where(x_negative, pi, 0.0), r)
     y_negative = (y < 0) | ((y == 0) & (_div(1.0, y) < 0))
@@ -461,7 +465,7 @@ def _apply(OP: tl.constexpr, x, y, z, w, IS_FLOAT: tl.constexpr):
     elif OP == "reciprocal_backward":
         r = -_div(x, y * y)
     elif OP == "zero_backward":  # sign, floor, ceil, trunc, round: zero almost everywhere
-        r = tl.zeros_like(x)
+        r = tl.full(x.shape, 0, x.dtype)
     # ---- VJPs of binary ops: x = grad, y = a, z = b (w = out for pow)
     elif OP == "mul_backward":
         r = x * z
@@ -491,12 +495,15 @@ def _strided_offsets(index, sizes, strides, RANK: tl.constexpr):
     offset = sum_d coord_d * strides[d], coord_d = (index // prod(sizes[d+1:])) % sizes[d];
     rank 1 is ``index * strides[0]`` (no division).
     """
-    offsets = tl.zeros_like(index)
-    rest = index
-    for d in tl.static_range(RANK - 1, 0, -1):
-        offsets += (rest % sizes[d]) * strides[d]
-        rest = rest // sizes[d]
-    return offsets + rest * strides[0]
+    offsets = index * strides[RANK - 1]
+    if RANK > 1:
+        offsets = (index % sizes[RANK - 1]) * strides[RANK - 1]
+        rest = index // sizes[RANK - 1]
+        for d in tl.static_range(RANK - 2, 0, -1):
+            offsets += (rest % sizes[d]) * strides[d]
+            rest = rest // sizes[d]
+        offsets += rest * strides[0]
+    return offsets
 
 
 @triton.jit
@@ -659,7 +666,7 @@ def _check_operands(name: str, *operands: Operand) -> tuple[int, ...]:
     if not tensors:
         raise TypeError(f"triton_kernels.{name}: expected at least one tensor operand")
     for x in operands:
-        if not isinstance(x, (torch.Tensor, bool, int, float)):
+        if not isinstance(x, (torch.Tensor, numbers.Real)):  # numpy's real scalars too
             kind = type(x).__name__
             raise TypeError(f"triton_kernels.{name}: expected a tensor or a Python scalar, got {kind}")
     _check_dtypes(name, *tensors)
@@ -684,7 +691,7 @@ def _result_type(*operands: Operand) -> torch.dtype:
     def scalar_dtype(x):
         if isinstance(x, bool):
             return torch.bool
-        return torch.int64 if isinstance(x, int) else torch.get_default_dtype()
+        return torch.int64 if isinstance(x, numbers.Integral) else torch.get_default_dtype()
 
     def combine(higher, lower):
         if higher is None:

@@ -11,6 +11,7 @@ the bf16 kernels for real GPUs instead.
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -193,6 +194,12 @@ def test_binary_scalar_operands(op, scalar, dtype):
         reflected = {"sub": lambda: scalar - x, "div": lambda: scalar / x, "pow": lambda: scalar ** x}[op]()
         if not (op == "pow" and dtype == torch.int64 and x.min() < 0):
             assert_matches(E.binary(op, scalar, x), reflected)
+
+
+def test_numpy_scalars_are_python_scalars():
+    x = torch.tensor([1, 2, 3])
+    assert_matches(E.binary("mul", x, np.int64(3)), x * 3)
+    assert_matches(E.binary("add", x, np.float64(0.5)), x + 0.5)
 
 
 def test_fp64_scalars_keep_all_their_digits():
