@@ -43,14 +43,6 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-# Shared local-derivative tuples: the ops whose derivatives are constants
-# allocate nothing for them.
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
-_ONE = (1.0,)
-_ZERO = (0.0,)
-_MINUS_ONE = (-1.0,)
-
 
 def _as_float(data: object, what: str) -> float:
     """Return `data` as a float; raise TypeError naming its type if it is not a number.
@@ -101,13 +93,19 @@ class Value:
     """A scalar in a computation graph: its `data`, its `grad`, and how it was made.
 
     `Value(x)` makes a leaf from a real number x (int or float; bool and
-    Value are refused with TypeError). The ops fill the other fields: `_prev`
-    holds the inputs (a tuple, so the order is fixed), `_local` the matching
-    local derivatives d(self)/d(input), and `_op` the op's name. Values hash
-    and compare by identity, so they can live in sets and dicts.
+    Value are refused with TypeError). An op's output also records its op's
+    name `_op`, its inputs `_a` and `_b` (None where the op has fewer), and
+    beside each input its local derivative d(self)/d(input), `_da` and `_db`.
+    `_prev` and `_local` give the same as tuples in argument order. Values
+    hash and compare by identity, so they can live in sets and dicts.
+
+    Two fixed slots rather than tuples of inputs and derivatives: a node is
+    then one object, the only one the cyclic garbage collector tracks for it.
+    A new op may still be written as in micrograd,
+    `Value(out, (a, b), (d_out_da, d_out_db), "name")`, with up to two inputs.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op")
+    __slots__ = ("data", "grad", "_op", "_a", "_da", "_b", "_db")
 
     def __init__(
         self,
@@ -116,31 +114,50 @@ class Value:
         _local: tuple[float, ...] = (),
         _op: str = "",
     ) -> None:
+        if len(_prev) > 2 or len(_local) != len(_prev):
+            raise ValueError(
+                f"a Value has up to two inputs, each with one local derivative; "
+                f"got {len(_prev)} inputs and {len(_local)} local derivatives"
+            )
         self.data = data if type(data) is float else _as_float(data, "Value()")
         self.grad = 0.0
-        self._prev = _prev
-        self._local = _local
         self._op = _op
+        self._a, self._b = (*_prev, None, None)[:2]
+        self._da, self._db = (*_local, 0.0, 0.0)[:2]
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs in argument order: () for a leaf, (a,) or (a, b)."""
+        if self._a is None:
+            return ()
+        return (self._a,) if self._b is None else (self._a, self._b)
+
+    @property
+    def _local(self) -> tuple[float, ...]:
+        """The local derivatives d(self)/d(input), matching `_prev`."""
+        if self._a is None:
+            return ()
+        return (self._da,) if self._b is None else (self._da, self._db)
 
     # ---- binary ops: out, then (d out/d a, d out/d b) ----
 
     def __add__(self, other: Value | float) -> Value:
         """add: a + b; local derivatives (1, 1)."""
         other = _operand(other, "add")
-        return Value(self.data + other.data, (self, other), _ONE_ONE, "add")
+        return _node(self.data + other.data, "add", self, 1.0, other, 1.0)
 
     def __sub__(self, other: Value | float) -> Value:
         """sub: a - b; local derivatives (1, -1)."""
         other = _operand(other, "sub")
-        return Value(self.data - other.data, (self, other), _ONE_MINUS_ONE, "sub")
+        return _node(self.data - other.data, "sub", self, 1.0, other, -1.0)
 
     def __mul__(self, other: Value | float) -> Value:
         """mul: a * b; local derivatives (b, a)."""
         other = _operand(other, "mul")
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "mul")
+        return _node(self.data * other.data, "mul", self, other.data, other, self.data)
 
     def __truediv__(self, other: Value | float) -> Value:
         """div: a / b; local derivatives (1/b, -a/b**2)."""
@@ -148,7 +165,7 @@ class Value:
         a, b = self.data, other.data
         if b == 0.0:
             raise _domain_error("div", f"division of {a!r} by zero", b)
-        return Value(a / b, (self, other), (1.0 / b, -a / (b * b)), "div")
+        return _node(a / b, "div", self, 1.0 / b, other, -a / (b * b))
 
     def __pow__(self, other: Value | float) -> Value:
         """pow: a ** b; local derivatives (b * a**(b-1), out * log(a)).
@@ -161,12 +178,12 @@ class Value:
             exponent = _as_float(other, "pow with a Value")
             _check_power(self.data, exponent)
             out = self.data**exponent
-            return Value(out, (self,), (_power_rule(self.data, exponent),), "pow")
+            return _node(out, "pow", self, _power_rule(self.data, exponent))
         a, b = self.data, other.data
         _check_power(a, b)
         out = a**b
         d_exponent = out * math.log(a) if a > 0.0 else (0.0 if a == 0.0 else math.nan)
-        return Value(out, (self, other), (_power_rule(a, b), d_exponent), "pow")
+        return _node(out, "pow", self, _power_rule(a, b), other, d_exponent)
 
     # ---- reflected forms: `2 * v` is mul(2, v), with the number as input a ----
 
@@ -189,18 +206,18 @@ class Value:
 
     def __neg__(self) -> Value:
         """neg: -a; local derivative -1."""
-        return Value(-self.data, (self,), _MINUS_ONE, "neg")
+        return _node(-self.data, "neg", self, -1.0)
 
     def relu(self) -> Value:
         """relu: max(a, 0); local derivative 1 if a > 0 else 0."""
         if self.data > 0.0:
-            return Value(self.data, (self,), _ONE, "relu")
-        return Value(0.0, (self,), _ZERO, "relu")
+            return _node(self.data, "relu", self, 1.0)
+        return _node(0.0, "relu", self, 0.0)
 
     def tanh(self) -> Value:
         """tanh: tanh(a); local derivative 1 - out**2."""
         out = math.tanh(self.data)
-        return Value(out, (self,), (1.0 - out * out,), "tanh")
+        return _node(out, "tanh", self, 1.0 - out * out)
 
     def sigmoid(self) -> Value:
         """sigmoid: 1 / (1 + exp(-a)); local derivative out * (1 - out).
@@ -209,38 +226,38 @@ class Value:
         """
         e = math.exp(-abs(self.data))
         out = 1.0 / (1.0 + e) if self.data >= 0.0 else e / (1.0 + e)
-        return Value(out, (self,), (out * (1.0 - out),), "sigmoid")
+        return _node(out, "sigmoid", self, out * (1.0 - out))
 
     def exp(self) -> Value:
         """exp: exp(a); local derivative out."""
         out = math.exp(self.data)
-        return Value(out, (self,), (out,), "exp")
+        return _node(out, "exp", self, out)
 
     def log(self) -> Value:
         """log: natural log(a), defined for a > 0; local derivative 1/a."""
         if self.data <= 0.0:
             raise _domain_error("log", "input must be positive", self.data)
-        return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
+        return _node(math.log(self.data), "log", self, 1.0 / self.data)
 
     def sin(self) -> Value:
         """sin: sin(a); local derivative cos(a)."""
-        return Value(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+        return _node(math.sin(self.data), "sin", self, math.cos(self.data))
 
     def cos(self) -> Value:
         """cos: cos(a); local derivative -sin(a)."""
-        return Value(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+        return _node(math.cos(self.data), "cos", self, -math.sin(self.data))
 
     def sqrt(self) -> Value:
         """sqrt: sqrt(a), defined for a >= 0; local derivative 1/(2 out) (+inf at 0)."""
         if self.data < 0.0:
             raise _domain_error("sqrt", "input must be non-negative", self.data)
         out = math.sqrt(self.data)
-        return Value(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
+        return _node(out, "sqrt", self, 0.5 / out if out else math.inf)
 
     def abs(self) -> Value:
         """abs: |a|; local derivative sign(a) (0 at 0, as in PyTorch)."""
         a = self.data
-        return Value(abs(a), (self,), _ONE if a > 0.0 else _MINUS_ONE if a < 0.0 else _ZERO, "abs")
+        return _node(abs(a), "abs", self, 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0)
 
     __abs__ = abs
 
@@ -251,39 +268,66 @@ class Value:
 
         Seeds the root with 1.0 and visits nodes in reverse topological order,
         so a node's gradient is complete before it passes it on:
-        child.grad += local * node.grad for every (child, local) edge.
+        a.grad += da * node.grad (and b.grad += db * node.grad) at every node.
         Interior nodes start each call from 0; leaves keep accumulating.
         """
         order = topological_order(self)
         for node in order:
-            if node._prev:
+            if node._a is not None:
                 node.grad = 0.0
         self.grad += 1.0
         for node in reversed(order):
-            grad = node.grad
-            # Equal lengths by construction; strict=True would cost ~15% of backward().
-            for child, local in zip(node._prev, node._local, strict=False):
-                child.grad += local * grad
+            a = node._a
+            if a is not None:  # a leaf passes nothing on
+                grad = node.grad
+                a.grad += node._da * grad
+                b = node._b
+                if b is not None:
+                    b.grad += node._db * grad
+
+
+def _node(out: float, op: str, a: Value, da: float, b: Value | None = None, db: float = 0.0) -> Value:
+    """The Value `out` made by `op` from input a (and b), with local derivatives da (and db).
+
+    Filled slot by slot on a bare instance: a third faster than calling
+    `Value(...)`, whose constructor is for leaves.
+    """
+    node = _new_value(Value)
+    node.data = out
+    node.grad = 0.0
+    node._op = op
+    node._a = a
+    node._da = da
+    node._b = b
+    node._db = db
+    return node
+
+
+_new_value = object.__new__
 
 
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs; `root` last.
 
-    Depth-first, with an explicit stack instead of recursion: an entry
-    (node, True) means "all of node's inputs are placed, place node". Inputs
-    are pushed last-first so that they are placed in argument order.
+    Depth-first, with an explicit stack instead of recursion. Entering a node
+    pushes it back with a None above it, then its inputs above that; once the
+    inputs are placed, the None comes off the stack and the node under it is
+    placed. Inputs are pushed last-first so that they are placed in argument
+    order.
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list[Value | None] = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
+        node = stack.pop()
+        if node is None:  # the node under the marker has all its inputs placed
+            order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
-            stack.append((node, True))
-            for child in reversed(node._prev):
-                if child not in visited:
-                    stack.append((child, False))
+            stack.append(node)
+            stack.append(None)
+            if node._b is not None and node._b not in visited:
+                stack.append(node._b)
+            if node._a is not None and node._a not in visited:
+                stack.append(node._a)
     return order
