@@ -707,3 +707,28 @@ def adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, step, l
     optim.adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step=step, lr=lr, beta1=beta1,
                      beta2=beta2, eps=eps, weight_decay=weight_decay, decoupled=decoupled,
                      amsgrad=amsgrad, maximize=maximize)
+
+
+# ------------------------------------------------------------ fused cross_entropy
+
+def cross_entropy(logits, target, weight, ignore_index, reduction):
+    """nll_loss(log_softmax(logits), target) and d(loss)/d(logits) from one row kernel
+    (plus, for 'mean', the total weight before it and one reduction after it):
+    loss_n = -w_t log softmax(x)_t,  dloss_n/dx = w_t (softmax(x) - onehot(t)) (/ sum w_t for 'mean')."""
+    return softmax_kernels.cross_entropy(logits, target, weight, ignore_index, reduction)
+
+
+def cross_entropy_backward(grad_loss, grad_logits, reduction):
+    """The saved d(loss)/d(logits) scaled by the upstream gradient: one kernel."""
+    return softmax_kernels.cross_entropy_backward(grad_loss, grad_logits, reduction)
+
+
+def first_invalid_target(target, classes, ignore_index):
+    """The first class target outside [0, classes) that is not ``ignore_index``, or None
+    (checked on the host: a transfer, no kernel)."""
+    return numpy_backend.first_invalid_target(to_host(target), classes, ignore_index)
+
+
+def addmm_relu(bias, mat1, mat2):
+    """relu(bias + mat1 @ mat2): one kernel, the bias and the ReLU in the matmul's epilogue."""
+    return matmul_kernels.addmm(bias, mat1, mat2, activation="relu")
