@@ -634,8 +634,8 @@ def test_every_binary_op_dtype_layout_and_scalar(shape, layout_a, layout_b, drop
     try:
         try:
             ref = torch_binary(op, a, b)
-        except TypeError:  # a torch function without a Python-scalar overload: a 0-d tensor promotes alike
-            ref = torch_binary(op, a, torch.tensor(b))
+        except TypeError:  # a torch function without a Python-scalar overload: the scalar as a tensor
+            ref = torch_binary(op, a, torch.tensor(b, dtype=torch.result_type(a, b)))
     except (RuntimeError, NotImplementedError) as error:
         assert_same_error(error, lambda: E.binary(op, a, b))
         return
