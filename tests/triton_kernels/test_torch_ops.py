@@ -173,6 +173,24 @@ def test_gradient_penalty_of_an_mlp_matches_torch():
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype, tol", [(torch.float16, 2e-3), (torch.bfloat16, 2e-2)])
+def test_half_precision_mlp_against_torch_in_float32(dtype, tol):
+    """Inputs rounded to the half type, then our half-precision run against torch's fp32 run of them."""
+    x, weight, bias = rand(6, 8, seed=1), rand(5, 8, seed=2) * 0.3, rand(5, seed=3)
+    target = torch.tensor([0, 1, 2, 3, 4, 0])
+    ours = [t.to(dtype).requires_grad_() for t in (x, weight, bias)]
+    reference = [t.detach().float().requires_grad_() for t in ours]
+    loss = T.cross_entropy(T.softmax(T.gelu(T.linear(*ours)), 1), target)
+    expected = F.cross_entropy(torch.softmax(F.gelu(F.linear(*reference)), 1), target)
+    loss.backward()
+    expected.backward()
+    assert loss.dtype == dtype
+    torch.testing.assert_close(loss.float(), expected, rtol=tol, atol=tol)
+    for a, b in zip(ours, reference):
+        assert a.grad.dtype == dtype
+        torch.testing.assert_close(a.grad.float(), b.grad, rtol=tol, atol=tol)
+
+
 # Only allocation, views and metadata may reach torch from a launcher or a backward.
 _ALLOWED = {
     "empty.memory_format", "empty_strided.default", "as_strided.default", "view.default", "expand.default",
