@@ -620,6 +620,8 @@ def _launch(op: str, inputs: Sequence[Operand], outputs: Sequence[torch.Tensor |
     for lead_index in itertools.product(*(range(s) for s in sizes[:lead])):
         def view(t, lead_index=lead_index):
             """``t`` at this leading index, seen with the trailing (collapsed) sizes and strides."""
+            if not lead:
+                return t  # the kernel only needs the base pointer, and it is t's own
             strides = strides_of[id(t)]
             offset = t.storage_offset() + sum(i * s for i, s in zip(lead_index, strides[:lead]))
             return t.as_strided(sizes[lead:], strides[lead:], offset)

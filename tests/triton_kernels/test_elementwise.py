@@ -590,15 +590,19 @@ def test_bad_input_errors_as_torch():
     assert torch.equal(a, torch.ones(3, 4)) and torch.equal(b, torch.ones(3))
 
 
-def test_one_launch_per_call():
+def test_one_launch_per_call_and_inputs_untouched():
     x, y = torch.randn(3, 5), torch.randn(5)
+    x_before, y_before = x.clone(), y.clone()
     calls = [lambda: E.unary("gelu", x), lambda: E.binary("add", x, y), lambda: E.where(x > 0, x, y),
              lambda: E.clamp(x, -1, 1), lambda: E.cast(x, torch.float16), lambda: E.fill_(x.clone(), 1),
-             lambda: E.mul_backward(x, x, y), lambda: E.isclose(x, x)]
+             lambda: E.mul_backward(x, x, y), lambda: E.isclose(x, x), lambda: E.copy_(x.clone(), y),
+             lambda: E.unary_backward("gelu", y, x), lambda: E.div_backward(x, y, x),
+             lambda: E.pow_backward(x, x, y, x), lambda: E.copy(x.t())]
     for call in calls:
         with count_launches() as n:
             call()
         assert n.total == n.by_kernel["_elementwise_kernel"] == 1
+        assert torch.equal(x, x_before) and torch.equal(y, y_before)
 
 
 def test_aot_builds_name_every_kernel_argument():
