@@ -217,6 +217,26 @@ def broadcast_strides(x: torch.Tensor, shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(strides)
 
 
+@triton.jit
+def round_to_bf16(x):
+    """fp32 ``x`` converted to bf16, rounded to nearest even, by bit arithmetic.
+
+    Triton's 3.9 interpreter converts fp32 to bf16 by truncation (with or without
+    ``fp_downcast_rounding="rtne"``) and flushes subnormals to zero; a GPU rounds to
+    nearest even. This gives the GPU's (and torch's) bf16 on both. NaN stays a quiet NaN,
+    overflow gives inf.
+    """
+    bits = x.to(tl.int32, bitcast=True)
+    rounded = tl.where(x != x, bits | 0x400000, bits + 0x7FFF + ((bits >> 16) & 1))
+    return (rounded >> 16).to(tl.int16).to(tl.bfloat16, bitcast=True)
+
+
+@triton.jit
+def bf16_to_fp32(x):
+    """bf16 ``x`` widened to fp32 by bit arithmetic (exact; the interpreter flushes bf16 subnormals)."""
+    return (x.to(tl.int16, bitcast=True).to(tl.int32) << 16).to(tl.float32, bitcast=True)
+
+
 # ------------------------------------------------------- ahead-of-time builds
 
 @dataclass(frozen=True)

@@ -29,12 +29,16 @@ import triton.language as tl
 from ._common import (
     AotBuild,
     acc_dtype,
+    bf16_to_fp32,
     block_size,
+    broadcast_shape,
+    broadcast_strides,
     cdiv,
     check_same_device,
     collapse_dims,
     interpreting,
     launch,
+    round_to_bf16,
 )
 
 allow_tf32 = False
@@ -95,7 +99,7 @@ def _matmul_kernel(
     stride_c_outer, stride_c_inner, stride_c_m, stride_c_n,
     stride_bias_outer, stride_bias_inner, stride_bias_m, stride_bias_n,
     HAS_BIAS: tl.constexpr, RELU: tl.constexpr, ACC_DTYPE: tl.constexpr, INPUT_PRECISION: tl.constexpr,
-    UPCAST_TILES: tl.constexpr,
+    INTERPRETER_BF16: tl.constexpr,
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr,
 ):
     """C[b] = act(A[b] @ B[b] + bias[b]) for one BLOCK_M x BLOCK_N tile of one batch entry.
@@ -147,11 +151,11 @@ def _matmul_kernel(
         b_tile = b_ptr + ks[:, None] * stride_b_k + cols[None, :] * stride_b_n
         a = tl.load(a_tile, mask=ks[None, :] < K, other=0.0)
         b = tl.load(b_tile, mask=ks[:, None] < K, other=0.0)
-        if UPCAST_TILES:
+        if INTERPRETER_BF16:
             # Triton's interpreter multiplies bf16 tiles as their uint16 bit patterns: give it fp32
             # tiles (exact for bf16, as are the products a tensor core forms before fp32 accumulation).
-            a = a.to(ACC_DTYPE)
-            b = b.to(ACC_DTYPE)
+            a = bf16_to_fp32(a)
+            b = bf16_to_fp32(b)
         acc = tl.dot(a, b, acc, input_precision=INPUT_PRECISION, out_dtype=ACC_DTYPE)
 
     if HAS_BIAS:
@@ -164,7 +168,11 @@ def _matmul_kernel(
 
     c_ptr += batch_outer * stride_c_outer + batch_inner * stride_c_inner
     c_ptrs = c_ptr + offs_m[:, None] * stride_c_m + offs_n[None, :] * stride_c_n
-    tl.store(c_ptrs, acc.to(c_ptr.dtype.element_ty), mask=(offs_m[:, None] < M) & (offs_n[None, :] < N))
+    if INTERPRETER_BF16:
+        c = round_to_bf16(acc)  # the interpreter's own fp32 -> bf16 conversion truncates
+    else:
+        c = acc.to(c_ptr.dtype.element_ty)
+    tl.store(c_ptrs, c, mask=(offs_m[:, None] < M) & (offs_n[None, :] < N))
 
 
 _AUTOTUNED = {
@@ -218,22 +226,6 @@ def _check_inner_sizes(a: torch.Tensor, b: torch.Tensor, batch: tuple[int, ...])
         "Expected size for first two dimensions of batch2 tensor to be: "
         f"[{n_batch}, {k_a}] but got: [{n_batch}, {k_b}]."
     )
-
-
-def _broadcast_batch(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> tuple[int, ...]:
-    """The broadcast of two batch shapes, with torch's error when they do not broadcast."""
-    ndim = max(len(shape_a), len(shape_b))
-    out = []
-    for i in range(ndim):
-        size_a = shape_a[i - ndim + len(shape_a)] if i >= ndim - len(shape_a) else 1
-        size_b = shape_b[i - ndim + len(shape_b)] if i >= ndim - len(shape_b) else 1
-        if size_a != size_b and size_a != 1 and size_b != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) "
-                f"at non-singleton dimension {i}"
-            )
-        out.append(size_a if size_b == 1 else size_b)
-    return tuple(out)
 
 
 def _expanded_strides(t: torch.Tensor, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -295,7 +287,7 @@ def _matmul(name, a, b, bias=None, activation=None, input_precision=None) -> tor
     # 1-D operands become matrices (views), as torch.matmul: a (K,) -> (1, K), b (K,) -> (K, 1).
     a_mat = a.unsqueeze(0) if a.dim() == 1 else a
     b_mat = b.unsqueeze(-1) if b.dim() == 1 else b
-    batch = _broadcast_batch(tuple(a_mat.shape[:-2]), tuple(b_mat.shape[:-2]))
+    batch = broadcast_shape(a_mat.shape[:-2], b_mat.shape[:-2])
     _check_inner_sizes(a, b, batch)
     m, k = a_mat.shape[-2:]
     n = b_mat.shape[-1]
@@ -324,8 +316,8 @@ def _matmul(name, a, b, bias=None, activation=None, input_precision=None) -> tor
         return c.view(out_shape)
 
     lead = len(batch)
-    a_batch = _expanded_strides(a_mat, batch + (m, k))[:lead]
-    b_batch = _expanded_strides(b_mat, batch + (k, n))[:lead]
+    a_batch = broadcast_strides(a_mat, batch + (m, k))[:lead]
+    b_batch = broadcast_strides(b_mat, batch + (k, n))[:lead]
     c_batch = c.stride()[:lead]
     batch_shape, *batch_strides = collapse_dims(batch, a_batch, b_batch, c_batch, bias_strides[:lead])
     # The kernel indexes two batch dims; more (rare: non-collapsible broadcasts) loop here.
@@ -339,7 +331,7 @@ def _matmul(name, a, b, bias=None, activation=None, input_precision=None) -> tor
     family = _config_family(a.dtype)
     fixed = {"HAS_BIAS": bias is not None, "RELU": activation == "relu",
              "ACC_DTYPE": acc_dtype(a.dtype), "INPUT_PRECISION": precision,
-             "UPCAST_TILES": interpreting() and a.dtype == torch.bfloat16}
+             "INTERPRETER_BF16": interpreting() and a.dtype == torch.bfloat16}
     n_batch = batch_shape[-2] * batch_shape[-1]
     for index in product(*(range(size) for size in batch_shape[:loop_dims])):
         operands = []
@@ -424,10 +416,10 @@ def _aot_build(
     signature["BATCH_INNER"] = "constexpr"
     constexprs.update({
         "HAS_BIAS": bias, "RELU": bias, "ACC_DTYPE": acc_dtype(dtype), "INPUT_PRECISION": precision,
-        "UPCAST_TILES": False,
+        "INTERPRETER_BF16": False,
     })
     constexprs.update(config.kwargs)
-    for name in ("HAS_BIAS", "RELU", "ACC_DTYPE", "INPUT_PRECISION", "UPCAST_TILES", *config.kwargs):
+    for name in ("HAS_BIAS", "RELU", "ACC_DTYPE", "INPUT_PRECISION", "INTERPRETER_BF16", *config.kwargs):
         signature[name] = "constexpr"
     divisible = _POINTERS + ("M", "N", "K") + tuple(s for s in _STRIDES if s not in unit)
     kw = config.kwargs

@@ -31,11 +31,13 @@ from ._common import (
     FLOAT_DTYPES,
     AotBuild,
     acc_dtype,
+    bf16_to_fp32,
     cdiv,
     check_dtype,
     check_same_device,
     collapse_dims,
     launch,
+    round_to_bf16,
 )
 
 BLOCK = 1024
@@ -58,16 +60,31 @@ def _scalar(bits, COMPUTE: tl.constexpr):
 def _round(x, DTYPE: tl.constexpr, COMPUTE: tl.constexpr):
     """``x`` rounded (to nearest even) to the parameter's dtype, as torch stores each intermediate tensor.
 
-    bf16 is rounded on the fp32 bits: Triton's interpreter converts fp32 to bf16 by truncation,
-    so ``.to(tl.bfloat16)`` would be wrong there; a value rounded here converts exactly.
+    bf16 is rounded on the fp32 bits (``round_to_bf16``): Triton's interpreter converts fp32 to
+    bf16 by truncation (and flushes bf16 subnormals), so ``.to(tl.bfloat16)`` would be wrong there.
     """
     if DTYPE == tl.bfloat16:
-        bits = x.to(tl.int32, bitcast=True)
-        rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & -65536
-        rounded = tl.where(x != x, (bits | 0x400000) & -65536, rounded)  # NaN stays a (quiet) NaN
-        return rounded.to(tl.float32, bitcast=True)
+        return bf16_to_fp32(round_to_bf16(x))
     else:
         return x.to(DTYPE).to(COMPUTE)
+
+
+@triton.jit
+def _narrow(x, DTYPE: tl.constexpr):
+    """A value to store, in the parameter's dtype (bf16 by bits, see :func:`_round`)."""
+    if DTYPE == tl.bfloat16:
+        return round_to_bf16(x)
+    else:
+        return x.to(DTYPE)
+
+
+@triton.jit
+def _widen(x, COMPUTE: tl.constexpr):
+    """A loaded value in the compute dtype (bf16 by bits: the interpreter flushes its subnormals)."""
+    if x.dtype == tl.bfloat16:
+        return bf16_to_fp32(x)
+    else:
+        return x.to(COMPUTE)
 
 
 @triton.jit
@@ -127,8 +144,8 @@ def _sgd_kernel(
     mask, i0, i1, i2 = _index(BLOCK, N, SIZE1, SIZE2)
     param_ptrs = param_ptr + i0 * param_s0 + i1 * param_s1 + i2 * param_s2
     DTYPE: tl.constexpr = param_ptr.dtype.element_ty
-    param = tl.load(param_ptrs, mask=mask).to(COMPUTE)
-    grad = tl.load(grad_ptr + i0 * grad_s0 + i1 * grad_s1 + i2 * grad_s2, mask=mask).to(COMPUTE)
+    param = _widen(tl.load(param_ptrs, mask=mask), COMPUTE)
+    grad = _widen(tl.load(grad_ptr + i0 * grad_s0 + i1 * grad_s1 + i2 * grad_s2, mask=mask), COMPUTE)
     if MAXIMIZE:
         grad = -grad
     if WEIGHT_DECAY:
@@ -139,15 +156,15 @@ def _sgd_kernel(
         if FIRST_STEP:
             buf = grad
         else:
-            buf = _round(tl.load(buf_ptrs, mask=mask).to(COMPUTE) * momentum, DTYPE, COMPUTE)
+            buf = _round(_widen(tl.load(buf_ptrs, mask=mask), COMPUTE) * momentum, DTYPE, COMPUTE)
             buf = _round(tl.fma(grad, _alpha(one_minus_dampening_bits, DTYPE, COMPUTE), buf), DTYPE, COMPUTE)
-        tl.store(buf_ptrs, buf.to(DTYPE), mask=mask)  # buf is rounded already
+        tl.store(buf_ptrs, _narrow(buf, DTYPE), mask=mask)
         if NESTEROV:
             grad = _round(tl.fma(buf, _alpha(momentum_bits, DTYPE, COMPUTE), grad), DTYPE, COMPUTE)
         else:
             grad = buf
     param = _round(tl.fma(grad, -_alpha(lr_bits, DTYPE, COMPUTE), param), DTYPE, COMPUTE)
-    tl.store(param_ptrs, param.to(DTYPE), mask=mask)
+    tl.store(param_ptrs, _narrow(param, DTYPE), mask=mask)
 
 
 @triton.jit(do_not_specialize=[
@@ -187,10 +204,10 @@ def _adam_kernel(
     param_ptrs = param_ptr + i0 * param_s0 + i1 * param_s1 + i2 * param_s2
     exp_avg_ptrs = exp_avg_ptr + i0 * exp_avg_s0 + i1 * exp_avg_s1 + i2 * exp_avg_s2
     exp_avg_sq_ptrs = exp_avg_sq_ptr + i0 * exp_avg_sq_s0 + i1 * exp_avg_sq_s1 + i2 * exp_avg_sq_s2
-    param = tl.load(param_ptrs, mask=mask).to(COMPUTE)
-    grad = tl.load(grad_ptr + i0 * grad_s0 + i1 * grad_s1 + i2 * grad_s2, mask=mask).to(COMPUTE)
-    exp_avg = tl.load(exp_avg_ptrs, mask=mask).to(COMPUTE)
-    exp_avg_sq = tl.load(exp_avg_sq_ptrs, mask=mask).to(COMPUTE)
+    param = _widen(tl.load(param_ptrs, mask=mask), COMPUTE)
+    grad = _widen(tl.load(grad_ptr + i0 * grad_s0 + i1 * grad_s1 + i2 * grad_s2, mask=mask), COMPUTE)
+    exp_avg = _widen(tl.load(exp_avg_ptrs, mask=mask), COMPUTE)
+    exp_avg_sq = _widen(tl.load(exp_avg_sq_ptrs, mask=mask), COMPUTE)
     if MAXIMIZE:
         grad = -grad
     if WEIGHT_DECAY:
@@ -212,18 +229,18 @@ def _adam_kernel(
     second_moment = exp_avg_sq
     if AMSGRAD:
         max_ptrs = max_exp_avg_sq_ptr + i0 * max_s0 + i1 * max_s1 + i2 * max_s2
-        max_exp_avg_sq = tl.load(max_ptrs, mask=mask).to(COMPUTE)
+        max_exp_avg_sq = _widen(tl.load(max_ptrs, mask=mask), COMPUTE)
         second_moment = tl.maximum(max_exp_avg_sq, exp_avg_sq, propagate_nan=tl.PropagateNan.ALL)
-        tl.store(max_ptrs, second_moment.to(DTYPE), mask=mask)
+        tl.store(max_ptrs, _narrow(second_moment, DTYPE), mask=mask)
     denom = _round(_sqrt(second_moment, COMPUTE), DTYPE, COMPUTE)
     denom = _round(_div(denom, _scalar(bias_correction2_sqrt_bits, COMPUTE), COMPUTE), DTYPE, COMPUTE)
     denom = _round(denom + _scalar(eps_bits, COMPUTE), DTYPE, COMPUTE)
     step = _div(_scalar(neg_step_size_bits, COMPUTE) * exp_avg, denom, COMPUTE)
     param = _round(param + step, DTYPE, COMPUTE)
 
-    tl.store(exp_avg_ptrs, exp_avg.to(DTYPE), mask=mask)
-    tl.store(exp_avg_sq_ptrs, exp_avg_sq.to(DTYPE), mask=mask)
-    tl.store(param_ptrs, param.to(DTYPE), mask=mask)
+    tl.store(exp_avg_ptrs, _narrow(exp_avg, DTYPE), mask=mask)
+    tl.store(exp_avg_sq_ptrs, _narrow(exp_avg_sq, DTYPE), mask=mask)
+    tl.store(param_ptrs, _narrow(param, DTYPE), mask=mask)
 
 
 # ------------------------------------------------------------------- launchers

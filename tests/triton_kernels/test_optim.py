@@ -18,9 +18,12 @@ half precision.
 import numpy as np
 import pytest
 import torch
+import triton
+import triton.language as tl
 
 from triton_kernels import count_launches
 from triton_kernels import optim as O
+from triton_kernels._common import round_to_bf16
 
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
 STEPS = 4
@@ -291,3 +294,32 @@ def test_aot_builds():
     for build in O.AOT_BUILDS:
         assert set(build.signature) == set(build.kernel.arg_names)
         assert {n for n, t in build.signature.items() if t == "constexpr"} == set(build.constexprs)
+
+
+@triton.jit
+def _round_to_bf16_kernel(x_ptr, y_ptr, BLOCK: tl.constexpr):
+    offsets = tl.arange(0, BLOCK)
+    tl.store(y_ptr + offsets, round_to_bf16(tl.load(x_ptr + offsets)))
+
+
+def test_round_to_bf16_is_torchs_rounding():
+    """_common.round_to_bf16 (used where the interpreter's bf16 conversion truncates) rounds as torch."""
+    ties = [1.0 + 2**-8, 1.0 + 3 * 2**-8, -(1.0 + 2**-8)]  # exactly halfway: to even
+    special = ties + [1.9999999, 3.3895e38, float("inf"), float("-inf"), float("nan"), 0.0, -0.0]
+    special += [1e-40, -3e-39]  # subnormal
+    scales = 10.0 ** torch.randint(-30, 30, (1024 - len(special),))
+    x = torch.cat([torch.tensor(special), torch.randn(1024 - len(special)) * scales])
+    y = torch.empty(1024, dtype=torch.bfloat16)
+    _round_to_bf16_kernel[(1,)](x, y, BLOCK=1024)
+    assert_bitwise(y, x.to(torch.bfloat16))
+
+
+def test_bf16_subnormals_survive_the_interpreter():
+    """Tiny bf16 parameters and state (subnormal, below 1.2e-38) are read and written exactly."""
+    param, grads = make_problem(torch.bfloat16, steps=2)
+    param, grads = param * 1e-39, [g * 1e-39 for g in grads]
+    assert (param.abs() < 1.17e-38).all() and (param != 0).any()
+    want, want_buf = run_torch_sgd(param, grads, lr=0.5, momentum=0.5)
+    got, got_buf = run_kernel_sgd(param, grads, lr=0.5, momentum=0.5)
+    assert_bitwise(got, want)
+    assert_bitwise(got_buf, want_buf)
