@@ -869,11 +869,12 @@ def binary(op: str, a: Operand, b: Operand, dtype: torch.dtype | None = None,
 
 # ================================================================ clamp, where
 
-def clamp(x: torch.Tensor, low: Scalar | None = None, high: Scalar | None = None) -> torch.Tensor:
-    """``min(max(x, low), high)`` elementwise (a bound of None is absent; nan stays nan); one launch.
+def clamp(x: torch.Tensor, low: Operand | None = None, high: Operand | None = None) -> torch.Tensor:
+    """``min(max(x, low), high)`` elementwise (a bound of None is absent; nan anywhere gives nan); one launch.
 
-    The result dtype is torch's promotion of x with the bounds (an integer
-    tensor clamped to 0.5 becomes float). When low > high every element is high.
+    Bounds are Python scalars or tensors (broadcast with x, as torch). The
+    result dtype is torch's promotion of x with the bounds (an integer tensor
+    clamped to 0.5 becomes float). When low > high every element is high.
     """
     if low is None and high is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")

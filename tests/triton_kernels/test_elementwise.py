@@ -369,6 +369,12 @@ def test_clamp(low, high, dtype):
     assert_matches(E.clamp(x, low, high), torch.clamp(x, low, high))
 
 
+def test_clamp_with_tensor_bounds_broadcasts():
+    x, low, high = torch.randn(3, 4), torch.randn(4) - 0.5, torch.randn(3, 1, dtype=torch.float64) + 0.5
+    assert_matches(E.clamp(x, low, high), torch.clamp(x, low, high))
+    assert_matches(E.clamp(x, None, high), torch.clamp(x, None, high))
+
+
 def test_clamp_needs_a_bound():
     with pytest.raises(RuntimeError, match="At least one of 'min' or 'max' must not be None"):
         E.clamp(torch.ones(2))
