@@ -175,7 +175,7 @@ class _Sum(torch.autograd.Function):
         return _broadcast_to(grad, ctx.input_shape), None, None
 
 
-def sum(x: torch.Tensor, dim=None, keepdim: bool = False) -> torch.Tensor:  # noqa: A001 (torch's name)
+def sum(x: torch.Tensor, dim=None, keepdim: bool = False) -> torch.Tensor:  # shadows builtins.sum, as torch
     """``sum_{i in dim} x_i`` (torch.sum): ``dim`` None (all), an int or a tuple of ints; ``keepdim``."""
     return _Sum.apply(x, _dims(dim, x.dim()), keepdim)
 
@@ -203,7 +203,7 @@ def _second_derivative_factor(op: str, saved: torch.Tensor):
     if op == "sigmoid":
         return add(mul(saved, -2.0), 1.0)
     if op == "exp":
-        return 1.0
+        return 1.0  # a number: the caller skips the multiplication
     if op == "gelu":
         square = mul(saved, saved)
         return mul(_unary(mul(square, -0.5), "exp"), add(mul(square, -_INV_SQRT_2PI), 2.0 * _INV_SQRT_2PI))
@@ -248,7 +248,8 @@ class _UnaryBackward(torch.autograd.Function):
         if need_saved:
             factor = _second_derivative_factor(ctx.op, saved)
             if factor is not None:
-                d_saved = mul(mul(grad_grad, grad), factor)
+                product = mul(grad_grad, grad)
+                d_saved = product if isinstance(factor, float) else mul(product, factor)
         return d_grad, d_saved, None
 
 
