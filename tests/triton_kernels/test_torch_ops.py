@@ -152,6 +152,25 @@ def test_create_graph_backward_equals_the_fused_one(name):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("ours, theirs", [(T.tanh, torch.tanh), (T.sigmoid, torch.sigmoid), (T.gelu, F.gelu),
+                                          (T.silu, F.silu), (lambda x: T.log_softmax(x, 0),
+                                                             lambda x: torch.log_softmax(x, 0))],
+                         ids=["tanh", "sigmoid", "gelu", "silu", "log_softmax"])
+def test_third_derivatives_equal_torch(ours, theirs):
+    def third(fn, x):
+        x = x.clone().requires_grad_()
+        y = fn(x)
+        grads = []
+        for _ in range(3):
+            (y,) = torch.autograd.grad(y, x, torch.ones_like(y), create_graph=True)
+            grads.append(y)
+        return grads
+
+    x = torch.linspace(-2.5, 2.0, 7, dtype=torch.float64)
+    for a, b in zip(third(ours, x), third(theirs, x)):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_gradient_penalty_of_an_mlp_matches_torch():
     """Double backward end to end: d/dparams of |d loss / d x|^2 for linear-gelu-linear-cross_entropy."""
     params = [rand(6, 4, seed=1), rand(6, seed=2), rand(5, 6, seed=3), rand(5, seed=4)]
