@@ -239,6 +239,7 @@ def _round_half_even(x):
 
 @triton.jit
 def _trunc(x):
+    """x rounded toward zero."""
     return tl.where(x < 0, tl.ceil(x), tl.floor(x))
 
 
@@ -249,15 +250,13 @@ def _sign(x):
 
 
 @triton.jit
-def _fmod(a, b, IS_FLOAT: tl.constexpr):
-    """C's fmod / integer %: the remainder with the dividend's sign (Triton's ``%`` on both)."""
-    return a % b
+def _remainder(a, b):
+    """Python's modulo: the remainder with the divisor's sign, fmod(a, b) + b when the signs differ.
 
-
-@triton.jit
-def _remainder(a, b, IS_FLOAT: tl.constexpr):
-    """Python's modulo: the remainder with the divisor's sign, fmod(a, b) + b when the signs differ."""
-    m = _fmod(a, b, IS_FLOAT)
+    Triton's ``%`` is C's fmod on floats and C's truncating remainder on
+    integers: both carry the dividend's sign.
+    """
+    m = a % b
     return tl.where((m != 0) & ((m < 0) != (b < 0)), m + b, m)
 
 
@@ -402,9 +401,9 @@ def _apply(OP: tl.constexpr, x, y, z, w, IS_FLOAT: tl.constexpr):
     elif OP == "floor_divide":
         r = _floor_divide(x, y, IS_FLOAT)
     elif OP == "remainder":
-        r = _remainder(x, y, IS_FLOAT)
-    elif OP == "fmod":
-        r = _fmod(x, y, IS_FLOAT)
+        r = _remainder(x, y)
+    elif OP == "fmod":  # the dividend's sign (see _remainder)
+        r = x % y
     elif OP == "atan2":
         r = _atan2(x, y)
     # ---- with scalar parameters
