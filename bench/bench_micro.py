@@ -1,6 +1,6 @@
 """micro.Value against micrograd's Value on the same MLP training step.
 
-    python bench/bench_micro.py            # full run (about a minute)
+    python bench/bench_micro.py            # full run (a few minutes: micrograd with its GC is slow)
     python bench/bench_micro.py --quick    # smoke run: one round, shallow chains
 
 The model, data and loss are those of micrograd's demo.ipynb: a 2-16-16-1 ReLU
@@ -9,12 +9,17 @@ plus L2 1e-4 * sum(p*p), one SGD step. The code below is written once and
 run on either Value class, from the same initial weights, so both engines
 build the same graph (checked: same node count, same loss).
 
-Reported, as a markdown table:
-- time per training step (forward, backward, update), median over rounds; the
-  engines alternate in one process with the GC at its defaults, and a
-  gc.collect() (untimed) before each engine's turn keeps one engine's garbage
-  out of the other's timing;
-- bytes per node of one forward graph (tracemalloc / nodes counted by traversal);
+Both engines are pure Python on one thread (no numpy, BLAS or OpenMP runs
+here). Reported, as a markdown table:
+- time per training step (forward, backward, update). Each round times four
+  runs in one process, alternating the engines and, within an engine, the
+  GC disabled and at its defaults; a gc.collect() (untimed) before each run
+  keeps one run's garbage out of the next. Ratios are taken per round and
+  summarised by their median and minimum;
+- the cyclic GC's share of micro's step, 1 - (GC off) / (GC at defaults),
+  per round, and the same for micrograd;
+- GC-tracked objects per node and bytes per node of one forward graph
+  (gc.get_objects / tracemalloc, divided by the nodes counted by traversal);
 - the deepest chain y = y + x whose backward() succeeds at the default
   recursion limit (each depth tried in a fresh subprocess).
 """
@@ -38,8 +43,11 @@ from micro.datasets import make_moons
 
 ENGINES = {"micro": MicroValue, "micrograd": MicrogradValue}
 CHAIN_DEPTHS = [100, 1_000, 10_000, 100_000, 200_000]
-TARGET_TIME_RATIO = 0.20
-TARGET_MEMORY_RATIO = 0.35
+# Targets (issue 12 and before): printed beside the figures, never asserted in a timed test.
+TARGET_GC_OFF_RATIO = 0.45  # micro / micrograd, GC disabled for both
+TARGET_GC_ON_RATIO = 0.20  # micro / micrograd, GC at defaults
+TARGET_GC_SHARE = 0.10  # the cyclic GC's share of micro's step, GC at defaults
+TARGET_MEMORY_RATIO = 0.35  # bytes per node, micro / micrograd
 
 
 class GenericMLP:
@@ -101,47 +109,73 @@ def count_nodes(root) -> int:
     return len(seen)
 
 
-def bytes_per_node(value_class, points, labels) -> tuple[float, int]:
+def graph_footprint(value_class, points, labels) -> tuple[float, float, int]:
+    """Bytes and GC-tracked objects per node of one forward graph, and its node count."""
     model = GenericMLP(value_class)
     gc.collect()
+    gc.disable()
+    tracked_before = len(gc.get_objects())
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     loss = total_loss(value_class, model, points, labels)
     allocated = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
+    tracked = len(gc.get_objects()) - tracked_before - 1  # the list gc.get_objects() returned
+    gc.enable()
     nodes = count_nodes(loss)
-    return allocated / nodes, nodes
+    return allocated / nodes, tracked / nodes, nodes
 
 
-def time_steps(rounds: int, steps: int, points, labels, gc_enabled=True) -> dict[str, list[float]]:
-    """Seconds per training step, one entry per round and engine; order alternates."""
+def time_steps(rounds: int, steps: int, points, labels) -> dict[tuple[str, bool], list[float]]:
+    """Seconds per training step for every (engine, GC enabled) pair, one entry per round.
+
+    Within a round the engines alternate, and so do GC off and on within an
+    engine; the order flips from one round to the next.
+    """
     models = {name: GenericMLP(value_class) for name, value_class in ENGINES.items()}
-    per_step: dict[str, list[float]] = {name: [] for name in ENGINES}
+    runs = [(name, gc_enabled) for name in ENGINES for gc_enabled in (False, True)]
+    per_step: dict[tuple[str, bool], list[float]] = {run: [] for run in runs}
     for round_index in range(rounds):
-        names = list(ENGINES) if round_index % 2 == 0 else list(reversed(ENGINES))
-        for name in names:
+        for name, gc_enabled in runs if round_index % 2 == 0 else reversed(runs):
             gc.collect()
             if not gc_enabled:
                 gc.disable()
             start = time.perf_counter()
             for _ in range(steps):
                 training_step(ENGINES[name], models[name], points, labels)
-            per_step[name].append((time.perf_counter() - start) / steps)
+            per_step[name, gc_enabled].append((time.perf_counter() - start) / steps)
             gc.enable()
     gc.collect()
     return per_step
 
 
-def step_row(title: str, times: dict[str, list[float]], target: str) -> tuple[str, float]:
-    """A table row for per-step times, and the median over rounds of the paired ratios."""
-    ratio = statistics.median(
-        ours / theirs for ours, theirs in zip(times["micro"], times["micrograd"], strict=True)
+def summary(values: list[float]) -> str:
+    """`median (min ...)` of per-round figures."""
+    return f"{statistics.median(values):.3f} (min {min(values):.3f})"
+
+
+def step_row(times, gc_enabled: bool, target: float) -> tuple[str, float]:
+    """A table row for per-step times with the GC on or off, and the median per-round ratio."""
+    micro, micrograd = times["micro", gc_enabled], times["micrograd", gc_enabled]
+    ratios = [ours / theirs for ours, theirs in zip(micro, micrograd, strict=True)]
+    title = f"training step, ms (GC {'at defaults' if gc_enabled else 'disabled for both'})"
+    ms = [1e3 * statistics.median(t) for t in (micro, micrograd)]
+    row = f"| {title} | {ms[0]:.1f} | {ms[1]:.1f} | {summary(ratios)} | <= {target} |"
+    return row, statistics.median(ratios)
+
+
+def gc_share_row(times) -> tuple[str, float]:
+    """The cyclic GC's share of each engine's step, 1 - (GC off) / (GC on), per round."""
+    shares = {
+        name: [1.0 - off / on for off, on in zip(times[name, False], times[name, True], strict=True)]
+        for name in ENGINES
+    }
+    micro, micrograd = (statistics.median(shares[name]) for name in ENGINES)
+    row = (
+        f"| the cyclic GC's share of the step (median, min over rounds) "
+        f"| {summary(shares['micro'])} | {summary(shares['micrograd'])} | | <= {TARGET_GC_SHARE} |"
     )
-    ms = {name: 1e3 * statistics.median(t) for name, t in times.items()}
-    return (
-        f"| {title} | {ms['micro']:.1f} | {ms['micrograd']:.1f} | {ratio:.3f} | {target} |",
-        ratio,
-    )
+    return row, micro
 
 
 CHAIN_PROGRAM = """
@@ -190,41 +224,48 @@ def main(argv=None) -> int:
     print(f"nodes in one forward graph: {nodes} -> {verdict}")
     print(f"first loss equal across engines: {same_loss}")
 
-    memory = {
-        name: bytes_per_node(value_class, points, labels) for name, value_class in ENGINES.items()
+    footprint = {
+        name: graph_footprint(value_class, points, labels) for name, value_class in ENGINES.items()
     }
-    default_row, time_ratio = step_row(
-        "training step, ms (GC at defaults)",
-        time_steps(rounds, steps, points, labels),
-        f"<= {TARGET_TIME_RATIO}",
-    )
-    no_gc_row, _ = step_row(
-        "training step, ms (GC disabled)",
-        time_steps(rounds, steps, points, labels, gc_enabled=False),
-        "",
-    )
+    times = time_steps(rounds, steps, points, labels)
+    no_gc_row, no_gc_ratio = step_row(times, False, TARGET_GC_OFF_RATIO)
+    gc_row, gc_ratio = step_row(times, True, TARGET_GC_ON_RATIO)
+    share_row, gc_share = gc_share_row(times)
     chains = {name: deepest_chain(name, depths) for name in ENGINES}
-    memory_ratio = memory["micro"][0] / memory["micrograd"][0]
+    memory_ratio = footprint["micro"][0] / footprint["micrograd"][0]
 
     print()
-    print(f"Python {sys.version.split()[0]}, {rounds} rounds x {steps} steps, medians")
+    print(f"Python {sys.version.split()[0]}, one thread, {rounds} rounds x {steps} steps")
     print()
-    print("| measure | micro | micrograd | micro / micrograd | target |")
+    print("| measure | micro | micrograd | micro / micrograd, median of rounds (min) | target |")
     print("|---|---:|---:|---:|---:|")
-    print(default_row)
     print(no_gc_row)
-    print(f"| bytes per node | {memory['micro'][0]:.0f} | {memory['micrograd'][0]:.0f} "
+    print(gc_row)
+    print(share_row)
+    print(f"| GC-tracked objects per node | {footprint['micro'][1]:.2f} "
+          f"| {footprint['micrograd'][1]:.2f} | | |")  # fmt: skip
+    print(f"| bytes per node | {footprint['micro'][0]:.0f} | {footprint['micrograd'][0]:.0f} "
           f"| {memory_ratio:.3f} | <= {TARGET_MEMORY_RATIO} |")  # fmt: skip
     print(f"| nodes per forward graph | {nodes['micro']} | {nodes['micrograd']} | "
           f"{nodes['micro'] / nodes['micrograd']:.3f} | 1 |")  # fmt: skip
     print(f"| deepest chain backpropagated (tried {', '.join(map(str, depths))}) "
-          f"| {chains['micro']} | {chains['micrograd']} | | |")  # fmt: skip
+          f"| {chains['micro']} | {chains['micrograd']} | | 200000 |")  # fmt: skip
 
     if nodes["micro"] != nodes["micrograd"] or not same_loss:
         print("error: the engines did not build the same graph", file=sys.stderr)
         return 1
-    if not args.quick and (time_ratio > TARGET_TIME_RATIO or memory_ratio > TARGET_MEMORY_RATIO):
-        print("note: a target was missed", file=sys.stderr)
+    missed = [
+        name
+        for name, figure, target in [
+            ("GC off", no_gc_ratio, TARGET_GC_OFF_RATIO),
+            ("GC on", gc_ratio, TARGET_GC_ON_RATIO),
+            ("GC share", gc_share, TARGET_GC_SHARE),
+            ("memory", memory_ratio, TARGET_MEMORY_RATIO),
+        ]
+        if figure > target
+    ]
+    if not args.quick and missed:
+        print(f"note: target missed: {', '.join(missed)}", file=sys.stderr)
     return 0
 
 

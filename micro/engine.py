@@ -54,11 +54,9 @@ def _as_float(data: object, what: str) -> float:
     raise TypeError(f"{what} takes a real number (int or float), got {type(data).__name__}")
 
 
-def _operand(other: object, op: str) -> Value:
-    """The other operand of a binary op as a Value: a number becomes a constant leaf."""
-    if isinstance(other, Value):
-        return other
-    return Value(_as_float(other, f"{op} with a Value"))
+def _constant(number: object, op: str) -> Value:
+    """A number operand of a binary op as a constant leaf Value (TypeError if not a number)."""
+    return Value(_as_float(number, f"{op} with a Value"))
 
 
 def _domain_error(op: str, message: str, value: float) -> ValueError:
@@ -146,22 +144,22 @@ class Value:
 
     def __add__(self, other: Value | float) -> Value:
         """add: a + b; local derivatives (1, 1)."""
-        other = _operand(other, "add")
+        other = other if isinstance(other, Value) else _constant(other, "add")
         return _node(self.data + other.data, "add", self, 1.0, other, 1.0)
 
     def __sub__(self, other: Value | float) -> Value:
         """sub: a - b; local derivatives (1, -1)."""
-        other = _operand(other, "sub")
+        other = other if isinstance(other, Value) else _constant(other, "sub")
         return _node(self.data - other.data, "sub", self, 1.0, other, -1.0)
 
     def __mul__(self, other: Value | float) -> Value:
         """mul: a * b; local derivatives (b, a)."""
-        other = _operand(other, "mul")
+        other = other if isinstance(other, Value) else _constant(other, "mul")
         return _node(self.data * other.data, "mul", self, other.data, other, self.data)
 
     def __truediv__(self, other: Value | float) -> Value:
         """div: a / b; local derivatives (1/b, -a/b**2)."""
-        other = _operand(other, "div")
+        other = other if isinstance(other, Value) else _constant(other, "div")
         a, b = self.data, other.data
         if b == 0.0:
             raise _domain_error("div", f"division of {a!r} by zero", b)
@@ -188,19 +186,19 @@ class Value:
     # ---- reflected forms: `2 * v` is mul(2, v), with the number as input a ----
 
     def __radd__(self, other: float) -> Value:
-        return _operand(other, "add") + self
+        return _constant(other, "add") + self
 
     def __rsub__(self, other: float) -> Value:
-        return _operand(other, "sub") - self
+        return _constant(other, "sub") - self
 
     def __rmul__(self, other: float) -> Value:
-        return _operand(other, "mul") * self
+        return _constant(other, "mul") * self
 
     def __rtruediv__(self, other: float) -> Value:
-        return _operand(other, "div") / self
+        return _constant(other, "div") / self
 
     def __rpow__(self, other: float) -> Value:
-        return _operand(other, "pow") ** self
+        return _constant(other, "pow") ** self
 
     # ---- unary ops: out, then d out/d a ----
 
