@@ -40,6 +40,7 @@ from ._common import (
     broadcast_strides,
     cdiv,
     check_same_device,
+    collapse_dims,
     interpreting,
     launch,
 )
@@ -123,17 +124,18 @@ def _scatter_add_kernel(
 
 
 @triton.jit
-def _entry_key(index_ptr, lin, mask, n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3, RANK: tl.constexpr):
-    """The output position (key) each index entry adds into: sum_d c_d * ks_d + index[c] (ks_dim = 0)."""
+def _entry_key(index_ptr, lin, mask, n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3, scale,
+               RANK: tl.constexpr):
+    """The output position (key) an entry adds into: sum_d c_d * ks_d + index[c] * scale."""
     c0, c1, c2, c3 = unravel(lin, n1, n2, n3, RANK)
     idx = tl.load(index_ptr + c0 * is0 + c1 * is1 + c2 * is2 + c3 * is3, mask=mask, other=0).to(tl.int64)
-    return c0 * ks0 + c1 * ks1 + c2 * ks2 + c3 * ks3 + idx, c0, c1, c2, c3
+    return c0 * ks0 + c1 * ks1 + c2 * ks2 + c3 * ks3 + idx * scale, c0, c1, c2, c3
 
 
 @triton.jit
 def _bucket_count_kernel(
     index_ptr, counts_ptr, n_entries, n_chunks,
-    n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3,
+    n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3, scale,
     BUCKET: tl.constexpr, RANK: tl.constexpr, CHUNK: tl.constexpr,
 ):
     """counts[bucket, chunk] = number of entries of ``chunk`` whose key falls in ``bucket``.
@@ -147,7 +149,7 @@ def _bucket_count_kernel(
     lin = chunk * CHUNK + tl.arange(0, CHUNK).to(tl.int64)
     mask = lin < n_entries
     key, c0, c1, c2, c3 = _entry_key(index_ptr, lin, mask, n1, n2, n3, is0, is1, is2, is3,
-                                     ks0, ks1, ks2, ks3, RANK)
+                                     ks0, ks1, ks2, ks3, scale, RANK)
     tl.atomic_add(counts_ptr + (key // BUCKET) * n_chunks + chunk, 1, mask=mask)
 
 
@@ -173,7 +175,7 @@ def _exclusive_scan_kernel(counts_ptr, starts_ptr, n, BLOCK: tl.constexpr):
 @triton.jit
 def _bucket_place_kernel(
     index_ptr, starts_ptr, keys_ptr, offsets_ptr, n_entries, n_chunks,
-    n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3, ss0, ss1, ss2, ss3,
+    n1, n2, n3, is0, is1, is2, is3, ks0, ks1, ks2, ks3, scale, ss0, ss1, ss2, ss3,
     BUCKET: tl.constexpr, RANK: tl.constexpr, CHUNK: tl.constexpr,
 ):
     """A stable counting sort of the entries by bucket: keys[slot] = key, offsets[slot] = src offset.
@@ -189,7 +191,7 @@ def _bucket_place_kernel(
     lin = chunk * CHUNK + lanes
     mask = lin < n_entries
     key, c0, c1, c2, c3 = _entry_key(index_ptr, lin, mask, n1, n2, n3, is0, is1, is2, is3,
-                                     ks0, ks1, ks2, ks3, RANK)
+                                     ks0, ks1, ks2, ks3, scale, RANK)
     bucket = key // BUCKET
     same_earlier = (bucket[:, None] == bucket[None, :]) & (lanes[None, :] < lanes[:, None]) & mask[None, :]
     rank = tl.sum(same_earlier.to(tl.int32), axis=1).to(tl.int64)
@@ -200,17 +202,19 @@ def _bucket_place_kernel(
 
 @triton.jit
 def _segment_sum_kernel(
-    src_ptr, keys_ptr, offsets_ptr, starts_ptr, out_ptr, n_out, n_chunks, size,
-    on1, on2, on3, os0, os1, os2, os3, out_dim_stride,
-    RANK: tl.constexpr, ACC: tl.constexpr, BUCKET: tl.constexpr, BLOCK_E: tl.constexpr,
+    src_ptr, keys_ptr, offsets_ptr, starts_ptr, out_ptr, base_ptr, n_out, n_chunks, size,
+    on1, on2, on3, os0, os1, os2, os3, out_dim_stride, bn1, bn2, bn3, bs0, bs1, bs2, bs3,
+    RANK: tl.constexpr, BASE_RANK: tl.constexpr, HAS_BASE: tl.constexpr, ACC: tl.constexpr,
+    BUCKET: tl.constexpr, BLOCK_E: tl.constexpr,
 ):
-    """out[o] = sum of src over the bucket's sorted entries whose key is o, in index order.
+    """out[o] = (base[o] +) the sum of src over the bucket's sorted entries whose key is o, in index order.
 
     Grid: one program per bucket of ``BUCKET`` consecutive outputs (o = c *
     size + t); it loops over the bucket's entries ``[starts[b, 0], starts[b +
     1, 0])`` in ``BLOCK_E`` tiles, loading key and offset (8 bytes each) and
     the src value (itemsize) once per entry, and stores each output once.
-    Outputs no entry points at get 0.
+    Outputs no entry points at get 0 (or base). Traffic with a base: one more
+    load per output.
     """
     b = tl.program_id(0).to(tl.int64)
     begin = tl.load(starts_ptr + b * n_chunks)
@@ -225,6 +229,9 @@ def _segment_sum_kernel(
         value = tl.load(src_ptr + tl.load(offsets_ptr + e, mask=mask, other=0), mask=mask, other=0).to(ACC)
         acc += tl.where(key[None, :] == o[:, None], value[None, :], 0)
     result = tl.sum(acc, axis=1)
+    if HAS_BASE:  # index_put(accumulate=True): x (any strides, o its row-major position) plus the sums
+        base_off = strided_offset(o, bn1, bn2, bn3, bs0, bs1, bs2, bs3, BASE_RANK)
+        result += tl.load(base_ptr + base_off, mask=o < n_out, other=0).to(ACC)
     t = o % size
     c0, c1, c2, c3 = unravel(o // size, on1, on2, on3, RANK)
     out_off = c0 * os0 + c1 * os1 + c2 * os2 + c3 * os3 + t * out_dim_stride
@@ -490,26 +497,37 @@ def _scatter_add_matching(out, dim, index, src, padded, out_args, acc, rank) -> 
 
 
 def _scatter_add_sorted(out, dim, index, src, out_args, acc, rank) -> None:
-    """Counting sort of the entries by output bucket, then one program per bucket sums its entries.
-
-    Five launches: zero the (bucket x chunk) count table (elementwise fill_),
-    count (integer atomics: order-free), exclusive scan, stable placement,
-    segment sums. Work is linear in the entries (times BUCKET compares).
-    """
-    from .elementwise import fill_
-
+    """scatter_add by :func:`_sorted_segment_sum`: key = (position over out's other dims) * size + index."""
     full = _as_dims(out)[0]
-    size, n_out, n_entries = full[dim], out.numel(), index.numel()
-    # key = (linear position over out's other dims) * size + index
+    size = full[dim]
     key_strides = [0] * len(full)
     for d in range(len(full)):
         if d != dim:
             key_strides[d] = size * math.prod(full[e] for e in range(d + 1, len(full)) if e != dim)
     index_shape, index_strides = _as_dims(index)
+    _sorted_segment_sum(out, out_args, rank, acc, index_shape, index, index_strides, key_strides, 1,
+                        src, _as_dims(src)[1], size)
+
+
+def _sorted_segment_sum(out, out_args, rank, acc, entry_shape, index, index_strides, key_strides, scale,
+                        src, src_strides, size, base=None) -> None:
+    """out[o] = (base[o] +) sum of src[e] over the entries e whose key is o, summed in entry order.
+
+    An entry ``e`` (a coordinate over ``entry_shape``) has key sum_d e_d *
+    key_strides_d + index[e] * scale and source ``src[e]``. Counting sort of
+    the entries by output bucket, then one program per bucket. Five launches:
+    zero the (bucket x chunk) count table (elementwise fill_), count (integer
+    atomics: the counts do not depend on their order), exclusive scan, stable
+    placement, segment sums. Work is linear in the entries (times BUCKET
+    compares).
+    """
+    from .elementwise import fill_
+
+    n_out, n_entries = out.numel(), math.prod(entry_shape)
     entry_rank, entry_sizes, (entry_index, entry_keys, entry_src) = padded_dims(
-        index_shape, index_strides, key_strides, _as_dims(src)[1]
+        entry_shape, index_strides, key_strides, src_strides
     )
-    entry_args = (*entry_sizes, *entry_index, *entry_keys)
+    entry_args = (*entry_sizes, *entry_index, *entry_keys, scale)
     chunk = block_size(n_entries, lo=1, hi=min(tile_elements(), 1024 if interpreting() else 64))
     bucket = block_size(n_out, lo=1, hi=min(64, tile_elements()))
     n_chunks, n_buckets = cdiv(n_entries, chunk), cdiv(n_out, bucket)
@@ -524,9 +542,16 @@ def _scatter_add_sorted(out, dim, index, src, out_args, acc, rank) -> None:
            num_warps=_NUM_WARPS)
     launch(_bucket_place_kernel, (n_chunks,), index, starts, keys, offsets, n_entries, n_chunks,
            *entry_args, *entry_src, BUCKET=bucket, RANK=entry_rank, CHUNK=chunk, num_warps=_NUM_WARPS)
+    if base is None:
+        base_rank, base_args = 1, (1, 1, 1, 0, 0, 0, 0)
+    else:
+        base_rank, base_sizes, (base_strides,) = padded_dims(*_as_dims(base))
+        base_args = (*base_sizes, *base_strides)
     block_e = block_size(n_entries, lo=1, hi=max(1, tile_elements() // bucket))
-    launch(_segment_sum_kernel, (n_buckets,), src, keys, offsets, starts, out, n_out, n_chunks, size,
-           *out_args, RANK=rank, ACC=acc, BUCKET=bucket, BLOCK_E=block_e, num_warps=_NUM_WARPS)
+    launch(_segment_sum_kernel, (n_buckets,), src, keys, offsets, starts, out, out if base is None else base,
+           n_out, n_chunks, size, *out_args, *base_args,
+           RANK=rank, BASE_RANK=base_rank, HAS_BASE=base is not None, ACC=acc, BUCKET=bucket, BLOCK_E=block_e,
+           num_warps=_NUM_WARPS)
 
 
 def scatter_add(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
@@ -607,7 +632,9 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     out[p] = x[p] + sum_{b: position(b) == p} values[b] (duplicates summed in
     b order, deterministic); without, out[p] = values[last b at p], or x[p].
     Launches: two range checks and one flattening launch per index tensor,
-    then one.
+    then one scan over (positions x index entries), or, with ``accumulate``
+    and more index entries than one matching tile, the five launches of the
+    sorted segment sum (linear in the entries).
     """
     check_tensor("index_put", x)
     indices = tuple(indices)
@@ -664,6 +691,16 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     if n_out == 0:
         return out
     values_strides = broadcast_strides(values, result_shape)
+    acc = acc_dtype(x.dtype) if x.dtype.is_floating_point else tl.int64
+    n_rest = math.prod(rest)
+    # the sorted path: entries (b, r) of the result shape, key = flat[b] * n_rest + r
+    flat_strides = tuple(flat.stride()) + (0,) * len(rest)
+    key_strides = (0,) * len(index_shape) + tuple(math.prod(rest[d + 1:]) for d in range(len(rest)))
+    entry_dims = len(collapse_dims(result_shape, flat_strides, key_strides, values_strides)[0])
+    if accumulate and n_index > _match_blocks(1, 1 << 30)[1] and entry_dims <= MAX_STRIDED_DIMS:
+        _sorted_segment_sum(out, (1, 1, 1, 0, 0, 0, 0, 1), 1, acc, result_shape, flat, flat_strides,
+                            key_strides, n_rest, values, values_strides, n_out, base=x)
+        return out
     p_rank, p_sizes, (p_strides,) = padded_dims(lead, x.stride()[:k])
     b = len(index_shape)
     r_rank, r_sizes, (rx_strides, rv_strides) = padded_dims(rest, x.stride()[k:], values_strides[b:])
@@ -673,8 +710,7 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
         _index_put_kernel, (cdiv(n_out, block_o),), x, flat, values, out, n_out, n_index, math.prod(rest),
         *p_sizes, *p_strides, *r_sizes, *rx_strides, *rv_strides, *b_sizes, *bv_strides,
         P_RANK=p_rank, R_RANK=r_rank, B_RANK=b_rank, ACCUMULATE=bool(accumulate),
-        ACC=acc_dtype(x.dtype) if x.dtype.is_floating_point else tl.int64,
-        BLOCK_O=block_o, BLOCK_B=block_b, num_warps=_NUM_WARPS,
+        ACC=acc, BLOCK_O=block_o, BLOCK_B=block_b, num_warps=_NUM_WARPS,
     )
     return out
 
@@ -771,9 +807,9 @@ def _builds_for(dtype: torch.dtype) -> list[AotBuild]:
                 "BLOCK_B": 256}, "index_put accumulate BLOCK_O=16 BLOCK_B=256"),
         _build(_segment_sum_kernel, dtype,
                {"src_ptr": data, "keys_ptr": "*i64", "offsets_ptr": "*i64", "starts_ptr": "*i64",
-                "out_ptr": data},
-               {"RANK": 1, "ACC": acc, "BUCKET": 64, "BLOCK_E": 64},
-               "segment_sum RANK=1 BUCKET=64 BLOCK_E=64"),
+                "out_ptr": data, "base_ptr": data},
+               {"RANK": 1, "BASE_RANK": 1, "HAS_BASE": True, "ACC": acc, "BUCKET": 64, "BLOCK_E": 64},
+               "segment_sum +base RANK=1 BUCKET=64 BLOCK_E=64"),
         _build(_masked_fill_kernel, dtype,
                {"x_ptr": data, "mask_ptr": "*i1", "value_ptr": data, "out_ptr": data},
                {"RANK": 2, "BLOCK": 1024}, "masked_fill RANK=2 BLOCK=1024"),
