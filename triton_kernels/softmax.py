@@ -774,20 +774,29 @@ _AOT_TYPES = {torch.float16: "fp16", torch.bfloat16: "bf16", torch.float32: "fp3
 
 
 def _aot_build(kernel, dtype: torch.dtype, block_rows: int, block_n: int, one_block: bool,
-               **constexprs) -> AotBuild:
-    """A row kernel on a contiguous ``(rows, n_cols)`` matrix reduced along its last dim, as the JIT sees it.
+               reduced_dim_first: bool = False, **constexprs) -> AotBuild:
+    """A row kernel on a contiguous matrix, as the JIT sees it.
 
-    One row dim (``ROW_DIMS = 1``; ``d3`` is the runtime row count). The JIT
-    turns arguments equal to 1 into constants: the padding row sizes ``d1 =
-    d2 = 1``, the unit column strides and the unit row strides of the
-    operands without a column dim (target, per-row losses and scales); the
-    other strides are i32. Pointers are of ``dtype`` except the int64 target
-    and the accumulator-typed total weight.
+    The matrix is ``(rows, n_cols)`` reduced along its last dim, or with
+    ``reduced_dim_first`` ``(n_cols, rows)`` reduced along dim 0 (softmax over
+    dim 0: the rows are the contiguous axis). One row dim (``ROW_DIMS = 1``;
+    ``d3`` is the runtime row count). The JIT turns arguments equal to 1 into
+    constants: the padding row sizes ``d1 = d2 = 1``, the unit strides (along
+    the reduced dim, or along the rows when it comes first, and the rows of
+    the operands without a column dim: target, per-row losses and scales); the
+    other strides are i32, and it marks the ones divisible by 16 (here the
+    sizes and strides of a matrix with a multiple of 16 columns), which lets
+    loads and stores vectorise. Pointers are of ``dtype`` except the int64
+    target and the accumulator-typed total weight.
     """
     values = {"d1": 1, "d2": 1, "ROW_DIMS": 1, "ONE_BLOCK": one_block, "BLOCK_ROWS": block_rows,
               "BLOCK_N": block_n, "ACC": acc_dtype(dtype), **constexprs}
-    values.update({name: 1 for name in kernel.arg_names
-                   if name.endswith("_col_stride") or name in ("ts3", "ls3", "rs3", "ss3")})
+    with_columns = [name[: -len("_col_stride")] for name in kernel.arg_names if name.endswith("_col_stride")]
+    row_strides = [f"{name[0]}s3" for name in with_columns]
+    col_strides = [f"{name}_col_stride" for name in with_columns]
+    unit, divisible = (row_strides, col_strides) if reduced_dim_first else (col_strides, row_strides)
+    unit += ["ts3", "ls3", "rs3", "ss3"]
+    values.update({name: 1 for name in kernel.arg_names if name in unit})
     accumulator = "fp64" if dtype == torch.float64 else "fp32"
     special = {"target_ptr": "*i64", "total_weight_ptr": f"*{accumulator}", "smoothing_hi": "fp32",
                "smoothing_lo": "fp32"}
@@ -802,10 +811,13 @@ def _aot_build(kernel, dtype: torch.dtype, block_rows: int, block_n: int, one_bl
         else:
             signature[name] = f"*{_AOT_TYPES[dtype]}" if name.endswith("_ptr") else "i32"
     flags = "".join(f" {k}={int(v)}" for k, v in constexprs.items() if isinstance(v, bool))
-    config = f"BLOCK_ROWS={block_rows} BLOCK_N={block_n} {'one-block' if one_block else 'online'}{flags}"
+    path = ("one-block" if one_block else "online") + (" dim=0" if reduced_dim_first else "")
+    config = f"BLOCK_ROWS={block_rows} BLOCK_N={block_n} {path}{flags}"
+    pointers = [name for name in kernel.arg_names if name.endswith("_ptr")]
+    sizes = ["n_cols"] + (["n_rows"] if reduced_dim_first else [])
     return AotBuild(kernel=kernel, signature=signature, constexprs=values, dtype=_AOT_TYPES[dtype],
                     config=config, num_warps=max(4, min(16, block_rows * block_n // 512)),
-                    divisible=tuple(name for name in kernel.arg_names if name.endswith("_ptr")))
+                    divisible=tuple(pointers + sizes + divisible))
 
 
 def _single_program_build(kernel, dtype: torch.dtype, **constexprs) -> AotBuild:
@@ -849,6 +861,8 @@ AOT_BUILDS: list[AotBuild] = [
     )
 ] + [
     _aot_build(_softmax_forward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
+    _aot_build(_softmax_forward_kernel, torch.float32, 16, 256, True, reduced_dim_first=True, LOG=False),
+    _aot_build(_softmax_backward_kernel, torch.float32, 16, 256, True, reduced_dim_first=True, LOG=False),
     _aot_build(_softmax_backward_kernel, torch.float32, 1, MAX_ONE_BLOCK, True, LOG=True),
     _aot_build(_cross_entropy_kernel, torch.float32, 4, 1024, True, HAS_WEIGHT=False, SMOOTH=False,
                MEAN=False, WRITE_ROW_SCALE=False),
