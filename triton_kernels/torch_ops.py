@@ -483,6 +483,11 @@ def cross_entropy(
     ``loss_i = (1 - eps) w_t (lse_i - x_{i,t}) + eps / C (W lse_i - sum_c w_c x_{i,c})``, reduced by
     ``reduction``; the gradient of the logits comes from the forward launch.
     """
+    if weight is not None and weight.requires_grad and torch.is_grad_enabled():
+        raise RuntimeError(
+            "The function 'nll_loss_forward' is not differentiable with respect to argument 'weight'. "
+            "This input cannot have requires_grad True."
+        )
     return _CrossEntropy.apply(logits, target, weight, ignore_index, reduction, label_smoothing)
 
 

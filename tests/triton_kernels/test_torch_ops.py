@@ -266,3 +266,7 @@ def test_bad_input_raises_torch_errors():
         T.sum(torch.randn(2, 3), (1, -1))
     with pytest.raises(ValueError, match="Expected input batch_size"):
         T.cross_entropy(torch.randn(3, 4), torch.tensor([0, 1]))
+    weight = torch.rand(4, requires_grad=True)
+    for cross_entropy in (T.cross_entropy, F.cross_entropy):
+        with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'weight'"):
+            cross_entropy(torch.randn(3, 4), torch.tensor([0, 1, 2]), weight=weight)
