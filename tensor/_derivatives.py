@@ -1926,3 +1926,94 @@ class MseLoss(Op):
         grad_a = backend.mul(diff, backend.mul(grad, ctx.scale))
         needs = ctx.needs_input_grad
         return (grad_a if needs[0] else None), (backend.neg(grad_a) if needs[1] else None), None
+
+
+class AsStrided(Op):
+    """out = the view of a's elements (in contiguous order) with ``shape`` and ``strides``
+    (in elements) from ``offset``, e.g. the overlapping windows of im2col;
+    da = every element of grad added back at the position it was read from."""
+
+    node_name = "AsStridedBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, shape, strides, offset=0):
+        ctx.shape, ctx.strides, ctx.offset = a.shape, strides, offset
+        backend = ctx.backend
+        return backend.as_strided(backend.contiguous(a._data), shape, strides, offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AsStridedScatter.apply(grad, ctx.shape, ctx.strides, ctx.offset), None, None, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return ctx.backend.as_strided_backward(grad, ctx.shape, ctx.strides, ctx.offset), None, None, None
+
+
+class AsStridedScatter(Op):
+    """The adjoint of AsStrided: out = zeros(shape) with g's elements added where the strided
+    view reads them;  dg = grad read through the same strided view."""
+
+    node_name = "AsStridedScatterBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, g, shape, strides, offset=0):
+        ctx.view_shape, ctx.strides, ctx.offset = g.shape, strides, offset
+        return ctx.backend.as_strided_backward(ctx.backend.contiguous(g._data), shape, strides, offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AsStrided.apply(grad, ctx.view_shape, ctx.strides, ctx.offset), None, None, None
+
+
+class Erf(Op):
+    """out = erf(a) (for the exact GELU);  da = grad * 2 / sqrt(pi) * exp(-a^2)."""
+
+    node_name = "ErfBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.erf(_float_data(ctx, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (2 / 3.141592653589793 ** 0.5) * (-(a * a)).exp()
+
+
+class Gelu(Op):
+    """out = a Phi(a) = a / 2 (1 + erf(a / sqrt 2));
+    da = grad (Phi(a) + a exp(-a^2 / 2) / sqrt(2 pi)).
+    With approximate='tanh': out = a / 2 (1 + tanh(k (a + c a^3))), k = sqrt(2 / pi),
+    c = 0.044715;  da = grad (1/2 (1 + t) + a / 2 (1 - t^2) k (1 + 3 c a^2)), t = tanh(...)."""
+
+    node_name = "GeluBackward0"
+    n_inputs = 1
+    _k, _c = (2 / 3.141592653589793) ** 0.5, 0.044715
+
+    @staticmethod
+    def forward(ctx, a, approximate):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        backend = ctx.backend
+        x = _float_data(ctx, a)
+        if approximate == "tanh":
+            cube = backend.mul(backend.mul(x, x), x)
+            inner = backend.tanh(backend.mul(backend.add(x, backend.mul(cube, Gelu._c)), Gelu._k))
+        else:
+            inner = backend.erf(backend.mul(x, 0.5 ** 0.5))
+        return backend.mul(backend.mul(x, 0.5), backend.add(inner, 1))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = (Gelu._k * (a + Gelu._c * a * a * a)).tanh()
+            slope = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * Gelu._k * (1 + 3 * Gelu._c * a * a)
+        else:
+            cdf = 0.5 * (1 + Erf.apply(a * 0.5 ** 0.5))
+            slope = cdf + a * (-0.5 * a * a).exp() * (1 / (2 * 3.141592653589793) ** 0.5)
+        return grad * slope, None

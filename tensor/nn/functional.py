@@ -17,13 +17,16 @@ import warnings
 from .. import _ops as ops
 from .._derivatives import (
     Addmm,
+    AsStrided,
     CrossEntropyLogSoftmax,
     CrossEntropyNllLoss,
+    Gelu,
     MseLoss,
     NllLoss,
     NllLoss2d,
 )
 from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -55,6 +58,49 @@ def sigmoid(input: Tensor) -> Tensor:
 def tanh(input: Tensor) -> Tensor:
     """tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))."""
     return ops.tanh(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """gelu(x) = x Phi(x) = x / 2 (1 + erf(x / sqrt 2)); with ``approximate='tanh'``,
+    x / 2 (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return Gelu.apply(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """silu(x) = x sigmoid(x) (also called swish)."""
+    return input * ops.sigmoid(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """leaky_relu(x) = x for x > 0, negative_slope * x otherwise."""
+    return ops.where(input > 0, input, input * negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """elu(x) = x for x > 0, alpha (exp(x) - 1) otherwise (exp of min(x, 0), so large x
+    cannot overflow into the unused branch's gradient)."""
+    return ops.where(input > 0, input, alpha * (input.clamp(max=0).exp() - 1))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    scaled = input * beta
+    smooth = (1 + scaled.clamp(max=threshold).exp()).log() / beta
+    return ops.where(scaled > threshold, input, smooth)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """hardtanh(x) = clamp(x, min_val, max_val); gradient 1 strictly inside, 0 elsewhere."""
+    inside = (input > min_val) & (input < max_val)
+    return ops.where(inside, input, input.clamp(min_val, max_val).detach())
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x) = min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0)
 
 
 def _softmax_dim(name: str, ndim: int) -> int:
@@ -297,3 +343,508 @@ def _cross_entropy_smoothed(input: Tensor, target: Tensor, weight: Tensor | None
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / classes)
+
+
+# ----------------------------------------------------------- padding, windows
+def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """Constant padding: ``pad`` = (left, right) for the last dim, then (top, bottom) for the
+    one before, ...; negative amounts crop. out = value outside, input inside.
+
+    Only ``mode='constant'`` is implemented (reflect/replicate/circular raise
+    NotImplementedError).
+    """
+    if mode != "constant":
+        raise NotImplementedError(f"F.pad mode '{mode}' is not implemented (only 'constant')")
+    if len(pad) % 2 != 0:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError("Padding length should be less than or equal to two times the "
+                           "input dimension but got padding length "
+                           f"{len(pad)} and input of dimension {input.ndim}")
+    crop = [slice(None)] * input.ndim
+    widths = [(0, 0)] * input.ndim
+    for index in range(len(pad) // 2):
+        dim = input.ndim - 1 - index
+        before, after = pad[2 * index], pad[2 * index + 1]
+        crop[dim] = slice(max(-before, 0), input.shape[dim] - max(-after, 0))
+        widths[dim] = (max(before, 0), max(after, 0))
+    if any(c != slice(None) for c in crop):
+        input = input[tuple(crop)]
+    if all(w == (0, 0) for w in widths):
+        return input.clone()
+    shape = [n + before + after for n, (before, after) in zip(input.shape, widths)]
+    out = ops.full(shape, 0 if value is None else value, dtype=input.dtype, device=input.device)
+    out[tuple(slice(before, before + n) for n, (before, _) in zip(input.shape, widths))] = input
+    return out
+
+
+def _pair(value) -> tuple[int, int]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def _windows(input: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
+             dilation: tuple[int, int]) -> Tensor:
+    """The im2col view (N, C, out_h, out_w, kernel_h, kernel_w) of a padded (N, C, H, W)
+    input, made with strides (no copy, no loop over pixels):
+
+    windows[n, c, i, j, u, v] = input[n, c, i * stride_h + u * dilation_h, j * stride_w + v * dilation_w].
+    """
+    batch, channels, height, width = input.shape
+    out_h = (height - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    out_w = (width - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    strides = (channels * height * width, height * width, stride[0] * width, stride[1],
+               dilation[0] * width, dilation[1])
+    return AsStrided.apply(input, (batch, channels, out_h, out_w, *kernel), strides)
+
+
+# ----------------------------------------------------------------- convolution
+def _conv_padding(padding, kernel, dilation, stride) -> tuple[int, ...]:
+    """(left, right, top, bottom) amounts for :func:`pad` from torch's ``padding``
+    argument (int, tuple, 'valid' or 'same')."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ValueError(f"Invalid padding string '{padding}', should be one of "
+                             "{'valid', 'same'}")
+        if any(s != 1 for s in stride):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        amounts = []
+        for k, d in zip(reversed(kernel), reversed(dilation)):
+            total = d * (k - 1)
+            amounts += [total // 2, total - total // 2]
+        return tuple(amounts)
+    padding = _pair(padding)
+    return (padding[1], padding[1], padding[0], padding[0])
+
+
+def _conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation,
+            groups: int, name: str, spatial: int, shapes: tuple) -> Tensor:
+    """conv2d on (N, C, H, W) or (C, H, W) input; ``name``, ``spatial`` (1 or 2) and
+    ``shapes`` (the caller's input and weight shapes) only shape the error texts."""
+    stride, dilation = _pair(stride), _pair(dilation)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to {name}, but got "
+                           f"input of size: {list(input.shape)}")
+    batched = input.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    out_channels, group_channels, kernel_h, kernel_w = weight.shape
+    if x.shape[1] != group_channels * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(shapes[1])}, expected "
+            f"input{list(shapes[0]) if batched else [1, *shapes[0]]} to have "
+            f"{group_channels * groups} channels, but got {x.shape[1]} channels instead")
+    widths = _conv_padding(padding, (kernel_h, kernel_w), dilation, stride)
+    x = (pad(x, widths) if any(widths) else x).contiguous()
+    reach = (dilation[0] * (kernel_h - 1) + 1, dilation[1] * (kernel_w - 1) + 1)
+    if x.shape[2] < reach[0] or x.shape[3] < reach[1]:
+        size = " x ".join(str(n) for n in x.shape[4 - spatial:])
+        kernel = " x ".join(str(n) for n in reach[2 - spatial:])
+        raise RuntimeError(f"Calculated padded input size per channel: ({size}). Kernel size: "
+                           f"({kernel}). Kernel size can't be greater than actual input size")
+    windows = _windows(x, (kernel_h, kernel_w), stride, dilation)
+    batch, _, out_h, out_w = windows.shape[:4]
+    # (N, g, C/g, oh, ow, kh, kw) -> (g, N*oh*ow, C/g*kh*kw): one row per output pixel.
+    columns = windows.reshape(batch, groups, group_channels, out_h, out_w, kernel_h, kernel_w)
+    columns = columns.permute(1, 0, 3, 4, 2, 5, 6).reshape(groups, batch * out_h * out_w, -1)
+    kernels = weight.reshape(groups, out_channels // groups, -1)
+    out = columns @ kernels.mT  # (g, N*oh*ow, O/g): the convolution is this one matmul
+    out = out.reshape(groups, batch, out_h, out_w, -1).permute(1, 0, 4, 2, 3)
+    out = out.reshape(batch, out_channels, out_h, out_w)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1)
+    return out if batched else out.squeeze(0)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-d cross-correlation, torch's ``F.conv2d``: for input (N, C, H, W) (or (C, H, W)) and
+    weight (O, C/groups, kh, kw),
+
+    out[n, o, i, j] = bias[o] + sum_{c, u, v} weight[o, c, u, v]
+                      * x_pad[n, g(o) C/groups + c, i s_h + u d_h, j s_w + v d_w].
+
+    Built as im2col (a strided view of the padded input, no copy per pixel) then one
+    matmul per group, so it runs on the matmul path of each backend; gradients come
+    from those ops. ``padding`` is an int, a pair, ``'valid'`` or ``'same'``.
+    """
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d", 2,
+                   (input.shape, weight.shape))
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-d cross-correlation, torch's ``F.conv1d``: input (N, C, L) (or (C, L)), weight
+    (O, C/groups, k); out[n, o, i] = bias[o] + sum_{c, u} weight[o, c, u] x_pad[n, c, i s + u d].
+    Computed as :func:`conv2d` over a height-1 image."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError("Expected 2D (unbatched) or 3D (batched) input to conv1d, but got "
+                           f"input of size: {list(input.shape)}")
+    one = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
+    padding = padding if isinstance(padding, str) else (0, one(padding))
+    out = _conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, one(stride)), padding,
+                  (1, one(dilation)), groups, "conv1d", 1, (input.shape, weight.shape))
+    return out.squeeze(-2)
+
+
+# ------------------------------------------------------------------- pooling
+def _pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: int,
+                   ceil_mode: bool) -> tuple[int, int]:
+    """(output size, extra right padding) along one dim, torch's pooling size rule."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    extra = max((out - 1) * stride + dilation * (kernel - 1) + 1 - (size + 2 * padding), 0)
+    return out, extra
+
+
+def _pooled_windows(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool,
+                    fill: float, name: str) -> Tensor:
+    """(N, C, out_h, out_w, kh * kw) windows of the input padded with ``fill``."""
+    kernel = _pair(kernel_size)
+    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
+    padding, dilation = _pair(padding), _pair(dilation)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise RuntimeError("pad should be at most half of effective kernel size, but got "
+                           f"pad={padding[0]}, kernel_size={kernel[0]} and dilation={dilation[0]}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{name}: Expected 3D or 4D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{list(input.shape)}")
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    geometry = [_pool_geometry(x.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d],
+                               ceil_mode) for d in range(2)]
+    widths = (padding[1], padding[1] + geometry[1][1], padding[0], padding[0] + geometry[0][1])
+    x = (pad(x, widths, value=fill) if any(widths) else x).contiguous()
+    windows = _windows(x, kernel, stride, dilation)
+    return windows.reshape(*windows.shape[:4], kernel[0] * kernel[1])
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
+    """out[n, c, i, j] = max over the window at (i s_h - p_h, j s_w - p_w) (padding counts
+    as -inf); the gradient goes to the window's first maximum, as torch's.
+    ``return_indices`` is not implemented (raises NotImplementedError)."""
+    if return_indices:
+        raise NotImplementedError("max_pool2d(return_indices=True) is not implemented")
+    windows = _pooled_windows(input, kernel_size, stride, padding, dilation, ceil_mode,
+                              -math.inf, "max_pool2d")
+    out = windows.max(-1).values
+    return out if input.ndim == 4 else out.squeeze(0)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """out[n, c, i, j] = sum over the window / divisor, the divisor being kh * kw
+    (``count_include_pad``, padding zeros counted), the number of input elements in the
+    window (otherwise), or ``divisor_override``."""
+    windows = _pooled_windows(input, kernel_size, stride, padding, 1, ceil_mode, 0.0,
+                              "avg_pool2d")
+    total = windows.sum(-1)
+    if divisor_override is not None:
+        out = total / divisor_override
+    else:
+        kernel = _pair(kernel_size)
+        stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
+        counts = [_window_counts(total.shape[2 + d], input.shape[-2 + d], kernel[d], stride[d],
+                                 _pair(padding)[d], count_include_pad) for d in range(2)]
+        divisor = ops.tensor(counts[0], dtype=input.dtype, device=input.device).unsqueeze(1) \
+            * ops.tensor(counts[1], dtype=input.dtype, device=input.device)
+        out = total / divisor
+    return out if input.ndim == 4 else out.squeeze(0)
+
+
+def _window_counts(out_size: int, size: int, kernel: int, stride: int, padding: int,
+                   count_include_pad: bool) -> list[int]:
+    """torch's avg-pool divisor along one dim: the window clipped to the padded input
+    (``count_include_pad``) or to the input itself."""
+    counts = []
+    for i in range(out_size):
+        start = i * stride - padding
+        end = min(start + kernel, size + padding)
+        if not count_include_pad:
+            start, end = max(start, 0), min(end, size)
+        counts.append(end - start)
+    return counts
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """out[..., i, j] = mean of input[..., h0(i):h1(i), w0(j):w1(j)] with
+    h0(i) = floor(i H / out_h), h1(i) = ceil((i + 1) H / out_h) (likewise for w), written
+    as out = P_h @ x @ P_w^T with the averaging matrices P (out_h, H) and P_w (out_w, W).
+    ``None`` in ``output_size`` keeps that input size."""
+    sizes = _pair(output_size)
+    height, width = input.shape[-2:]
+    sizes = (height if sizes[0] is None else sizes[0], width if sizes[1] is None else sizes[1])
+    rows = _averaging_matrix(sizes[0], height, input)
+    cols = _averaging_matrix(sizes[1], width, input)
+    return rows @ input @ cols.mT
+
+
+def _averaging_matrix(out_size: int, in_size: int, like: Tensor) -> Tensor:
+    """P (out_size, in_size) with P[i, k] = 1 / (end_i - start_i) for start_i <= k < end_i."""
+    positions = ops.arange(in_size, device=like.device)
+    starts = [(i * in_size) // out_size for i in range(out_size)]
+    ends = [-((-(i + 1) * in_size) // out_size) for i in range(out_size)]
+    start = ops.tensor(starts, device=like.device).unsqueeze(1)
+    end = ops.tensor(ends, device=like.device).unsqueeze(1)
+    inside = ((positions >= start) & (positions < end)).to(like.dtype)
+    return inside / (end - start).to(like.dtype)
+
+
+# ------------------------------------------------------ dropout, embedding, norms
+def _check_dropout(p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_with_mask_shape(input: Tensor, p: float, training: bool, mask_shape) -> Tensor:
+    """input * mask / (1 - p) with mask ~ Bernoulli(1 - p) drawn from the library's RNG
+    (of ``mask_shape``, broadcast over the input); the input itself when not training or
+    p = 0; zeros when p = 1."""
+    _check_dropout(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = ops.rand(*mask_shape, device=input.device) >= p
+    return input * keep.to(input.dtype) * (1.0 / (1.0 - p))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training
+    only): out = x * m / (1 - p), m ~ Bernoulli(1 - p). ``inplace`` is not supported."""
+    if inplace:
+        raise NotImplementedError("dropout(inplace=True) is not implemented")
+    return _dropout_with_mask_shape(input, p, training, input.shape)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels: out[n, c] = x[n, c] * m[n, c] / (1 - p) for (N, C, H, W)
+    input (or (C, H, W), one mask per channel)."""
+    if inplace:
+        raise NotImplementedError("dropout2d(inplace=True) is not implemented")
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    mask_shape = (*input.shape[:-2], 1, 1)
+    return _dropout_with_mask_shape(input, p, training, mask_shape)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """out[...] = weight[input[...]] (rows picked by index); the gradient of each row is the
+    sum of the gradients of its picks (a scatter-add), and row ``padding_idx`` gets none.
+    ``max_norm`` renormalisation is not implemented."""
+    if input.dtype.is_floating_point or input.dtype.name == "bool":
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {_legacy_type_name(input)} instead (while checking "
+            "arguments for embedding)")
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if padding_idx < 0:
+            if padding_idx < -rows:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx += rows
+        elif padding_idx >= rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    picked = weight[input]
+    if padding_idx is None or not weight.requires_grad:
+        return picked
+    keep = (input != padding_idx).unsqueeze(-1)
+    return ops.where(keep, picked, weight.detach()[input])
+
+
+def _legacy_type_name(t: Tensor) -> str:
+    names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+             "bool": "BoolTensor"}
+    return "torch." + names.get(t.dtype.name, t.dtype.name)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, mean and (biased) var taken over
+    the last len(normalized_shape) dims."""
+    normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+                        else tuple(normalized_shape))
+    count = len(normalized_shape)
+    if tuple(input.shape[input.ndim - count:]) != normalized_shape or input.ndim < count:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(n) for n in normalized_shape)}], but got input of size"
+            f"{_torch_size(input.shape)[len('torch.Size('):-1]}")
+    dims = tuple(range(input.ndim - count, input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    variance = (centered * centered).mean(dims, keepdim=True)
+    out = centered * (variance + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1).
+
+    Training: mean and biased var of the batch (over every dim but 1), and the running
+    statistics (when given) move in place: r <- (1 - momentum) r + momentum * s, with the
+    unbiased batch variance for running_var, as torch. Otherwise the running ones are used.
+    """
+    if training:
+        count = input.numel() // input.shape[1] if input.ndim > 1 else input.numel()
+        if count <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {_torch_size(input.shape)}")
+    shape = [1] * input.ndim
+    shape[1] = input.shape[1]
+    if training:
+        dims = tuple(d for d in range(input.ndim) if d != 1)
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        variance = (centered * centered).mean(dims, keepdim=True)
+        if running_mean is not None:
+            with no_grad():
+                unbiased = variance.reshape(-1) * (count / (count - 1))
+                running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        mean, variance = running_mean.reshape(shape), running_var.reshape(shape)
+        centered = input - mean
+    out = centered * (variance + eps).rsqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+# ------------------------------------------------------------------ more losses
+def _check_same_size(input: Tensor, target: Tensor) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({_torch_size(target.shape)}) that is different to the input "
+            f"size ({_torch_size(input.shape)}) is deprecated. Please ensure they have the same "
+            "size.")
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """loss = -w (t log x + (1 - t) log(1 - x)) for probabilities x, each log clamped to
+    >= -100 as torch's (so x = 0 or 1 gives a finite loss)."""
+    _check_reduction(reduction)
+    _check_same_size(input, target)
+    if input.numel() and ((input < 0) | (input > 1)).any().item():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    losses = -(target * input.log().clamp(min=-100)
+               + (1 - target) * (1 - input).log().clamp(min=-100))
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """BCE of sigmoid(x) computed stably from the logits x:
+
+    loss = (1 - t) x + (1 + (pos_weight - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)), times w.
+    """
+    _check_reduction(reduction)
+    _check_same_size(input, target)
+    softplus_of_minus_x = (1 + (-input.abs()).exp()).log() + (-input).clamp(min=0)
+    log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
+    losses = (1 - target) * input + log_weight * softplus_of_minus_x
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """loss = reduce(|input - target|)."""
+    _check_reduction(reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """loss = 0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere (d = input - target;
+    plain |d| for beta = 0)."""
+    _check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    diff = input - target
+    if beta == 0:
+        return _reduce(diff.abs(), reduction)
+    size = diff.abs()
+    return _reduce(ops.where(size < beta, 0.5 * diff * diff / beta, size - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """loss = 0.5 d^2 where |d| < delta, delta (|d| - delta / 2) elsewhere."""
+    _check_reduction(reduction)
+    diff = input - target
+    size = diff.abs()
+    return _reduce(ops.where(size < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta)),
+                   reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL divergence with ``input`` holding log-probabilities:
+    loss = t (log t - input) (0 where t = 0), or exp(t) (t - input) with ``log_target``;
+    ``'batchmean'`` divides the sum by the batch size (the mathematical KL), ``'mean'`` by
+    the element count (with torch's warning)."""
+    if reduction not in (*_REDUCTIONS, "batchmean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.", stacklevel=2)
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        losses = target * ops.where(positive, target, 1.0).log() - target * input
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(losses, reduction)
+
+
+# ----------------------------------------------------------------- utilities
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """out[..., c] = 1 where c == tensor[...], else 0 (int64), with num_classes = max + 1
+    when -1."""
+    if tensor.dtype.name != "int64":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() and (tensor < 0).any().item():
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = tensor.max().item() + 1
+    elif tensor.numel() and (tensor >= num_classes).any().item():
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    classes = ops.arange(num_classes, device=tensor.device)
+    return (tensor.unsqueeze(-1) == classes).long()
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """out = x / max(||x||_p, eps) along ``dim``."""
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """cos = sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (inputs
+    broadcast together)."""
+    norm1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
+    norm2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / norm1) * (x2 / norm2)).sum(dim)

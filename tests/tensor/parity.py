@@ -385,6 +385,12 @@ OPS = [
     fixed("cross_entropy_2d", lambda m, x: m.nn.functional.cross_entropy(
         x, m.tensor([[[0, 1], [2, 0]], [[1, 1], [0, 2]]]), reduction="sum"), (2, 3, 2, 2)),
     fixed("mse_loss", lambda m, x, y: m.nn.functional.mse_loss(x, y), (3, 4), (3, 4)),
+    # convolution through the strided im2col view (AsStridedBackward0; composite here, so
+    # the outer sin gives both graphs one top node to compare); exact gelu (erf)
+    fixed("conv2d", lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1, stride=2).sin(),
+          (1, 2, 5, 4), (3, 2, 3, 2)),
+    unary("gelu", lambda m, x: m.nn.functional.gelu(x)),
+    unary("gelu_tanh", lambda m, x: m.nn.functional.gelu(x, approximate="tanh")),
 ]
 
 def _augmented(x, y):

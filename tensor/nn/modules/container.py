@@ -1,4 +1,6 @@
-"""``Sequential``: modules applied one after another, indexable like a list."""
+"""Containers: ``Sequential`` (modules applied one after another), ``ModuleList`` and
+``ModuleDict`` (modules held by position or key, registered so that their parameters
+are the owner's), ``ParameterList`` (parameters held by position)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,27 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from .module import Module
+from ..._tensor import Tensor
+from ..parameter import Parameter
+from .module import Module, _addindent
+
+
+def _key_at(keys: list[str], index: Any) -> str:
+    """The key at list position ``index`` (negative counts from the end), torch's IndexError
+    outside."""
+    size = len(keys)
+    position = operator.index(index)
+    if not -size <= position < size:
+        raise IndexError(f"index {position} is out of range")
+    return keys[position % size]
+
+
+def _renumber(registry: OrderedDict) -> None:
+    """Rename the entries "0", "1", ... in order (after a deletion or insertion), as torch."""
+    values = list(registry.values())
+    registry.clear()
+    for position, value in enumerate(values):
+        registry[str(position)] = value
 
 
 class Sequential(Module):
@@ -29,11 +51,7 @@ class Sequential(Module):
                 self.add_module(str(index), module)
 
     def _key_at(self, index: Any) -> str:
-        size = len(self._modules)
-        position = operator.index(index)
-        if not -size <= position < size:
-            raise IndexError(f"index {position} is out of range")
-        return list(self._modules)[position % size]
+        return _key_at(list(self._modules), index)
 
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
@@ -47,11 +65,7 @@ class Sequential(Module):
         keys = list(self._modules)[index] if isinstance(index, slice) else [self._key_at(index)]
         for key in keys:
             del self._modules[key]
-        # Renumber so that the names stay "0", "1", ... as torch does.
-        renumbered = list(self._modules.values())
-        self._modules.clear()
-        for position, module in enumerate(renumbered):
-            self._modules[str(position)] = module
+        _renumber(self._modules)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -68,3 +82,207 @@ class Sequential(Module):
         for module in self:
             input = module(input)
         return input
+
+
+class ModuleList(Module):
+    """``ModuleList(modules=None)``: a list of modules, each registered under its position
+    ("0", "1", ...), so that ``parameters()``, ``to()``, ``state_dict()`` see them. It has no
+    ``forward``: the owner decides how to call them.
+
+    Indexing (negative too), slices (a new ModuleList), ``len``, iteration, ``append``,
+    ``extend``, ``insert``, ``pop``, ``+=``, ``+``, ``del`` and assignment work as in torch;
+    the repr folds runs of equal modules into ``(0-2): 3 x Linear(...)`` as torch's does.
+    """
+
+    def __init__(self, modules: Any = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)(list(self._modules.values())[index])
+        return self._modules[_key_at(list(self._modules), index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        setattr(self, _key_at(list(self._modules), index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        keys = list(self._modules)
+        for key in (keys[index] if isinstance(index, slice) else [_key_at(keys, index)]):
+            del self._modules[key]
+        _renumber(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules: Any) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: ModuleList) -> ModuleList:
+        return type(self)([*self, *other])
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Any) -> ModuleList:
+        """Append every module of an iterable; returns self."""
+        if not hasattr(modules, "__iter__"):
+            raise TypeError(
+                "ModuleList.extend should be called with an iterable, but got "
+                + type(modules).__name__
+            )
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index``; later modules move up one."""
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules.clear()
+        for module_ in modules:
+            self.append(module_)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the module at ``index``."""
+        module = self[index]
+        del self[index]
+        return module
+
+    def __repr__(self) -> str:
+        reprs = [repr(module) for module in self]
+        if not reprs:
+            return "ModuleList()"
+        lines, start = [], 0
+        while start < len(reprs):
+            end = start
+            while end + 1 < len(reprs) and reprs[end + 1] == reprs[start]:
+                end += 1
+            body = _addindent(reprs[start], 2)
+            if end == start:
+                lines.append(f"({start}): {body}")
+            else:
+                lines.append(f"({start}-{end}): {end - start + 1} x {body}")
+            start = end + 1
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """``ModuleDict(modules=None)``: modules by string key, in insertion order, registered
+    as children (``md["conv"]``, ``in``, ``keys/values/items``, ``update``, ``pop``,
+    ``clear``, ``len``, iteration over the keys)."""
+
+    def __init__(self, modules: Any = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        """The keys, in insertion order."""
+        return self._modules.keys()
+
+    def values(self):
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def items(self):
+        """(key, module) pairs, in insertion order."""
+        return self._modules.items()
+
+    def pop(self, key: str) -> Module:
+        """Remove and return the module under ``key``."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def update(self, modules: Any) -> None:
+        """Add (or replace) modules from a mapping or an iterable of (key, module) pairs."""
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for key, module in pairs:
+            self[key] = module
+
+
+class ParameterList(Module):
+    """``ParameterList(values=None)``: parameters by position ("0", "1", ...), registered so
+    that ``parameters()`` and ``state_dict()`` see them. A plain Tensor added to it becomes
+    a Parameter, as in torch."""
+
+    def __init__(self, values: Any = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)(list(self._parameters.values())[index])
+        return self._parameters[_key_at(list(self._parameters), index)]
+
+    def __setitem__(self, index: int, param: Tensor) -> None:
+        self.register_parameter(_key_at(list(self._parameters), index), _as_parameter(param))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())
+
+    def __iadd__(self, values: Any) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Tensor) -> ParameterList:
+        """Add ``value`` (wrapped in a Parameter if it is a plain Tensor) at the end."""
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values: Any) -> ParameterList:
+        """Append every tensor of an iterable; returns self."""
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        lines = []
+        for index, param in enumerate(self):
+            size = "x".join(str(n) for n in param.shape)
+            lines.append(f"({index}): Parameter containing: [{param.dtype} of size {size}]")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        lines = self.extra_repr()
+        if not lines:
+            return "ParameterList()"
+        return "ParameterList(\n    " + lines.replace("\n", "\n    ") + "\n)"
+
+
+def _as_parameter(value: Tensor) -> Parameter:
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value

@@ -1,4 +1,4 @@
-"""``Linear``: y = x W^T + b with torch's parameter layout and initialisation."""
+"""``Linear``: y = x W^T + b with torch's parameter layout and initialisation; ``Identity``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,17 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
+
+
+class Identity(Module):
+    """``Identity(*args, **kwargs)``: forward(x) = x (arguments are accepted and ignored,
+    so it can stand in for any layer)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
 
 
 class Linear(Module):
@@ -41,7 +52,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.linear(input, self.weight, self.bias)
+        return F.linear(input, self.weight, self.bias)  # one AddmmBackward0 node, as torch
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
