@@ -264,3 +264,4 @@ class AotBuild:
     num_warps: int = 4
     num_stages: int = 3
     divisible: tuple = field(default_factory=tuple)
+    options: dict = field(default_factory=dict)  # more compile options, as given at launch (enable_fp_fusion)

@@ -114,7 +114,8 @@ def compile_build(family: str, index: int, arch: int) -> dict:
         compiled = triton.compile(
             ASTSource(fn=fn, signature=build.signature, constexprs=build.constexprs, attrs=attrs),
             target=GPUTarget("cuda", arch, 32),
-            options={"num_warps": build.num_warps, "num_stages": build.num_stages},
+            options={"num_warps": build.num_warps, "num_stages": build.num_stages,
+                     **getattr(build, "options", {})},
         )
         row["registers"], row["spill_bytes"] = resource_usage(compiled.asm["cubin"])
         row["shared_bytes"] = compiled.metadata.shared

@@ -9,7 +9,10 @@ the same order, the same fused multiply-adds where torch's CPU kernels use one
 Python double, as torch, then rounded to the compute dtype), and a rounding to the
 parameter's dtype wherever torch materialises a tensor (a no-op for fp32/fp64, so fp16
 and bf16 round as torch does between its ops). Division and square root are the
-correctly rounded ones (``div_rn``, ``sqrt_rn``), as torch's.
+correctly rounded ones (``div_rn``, ``sqrt_rn``), as torch's. The kernels launch with
+``enable_fp_fusion=False``: every FMA is an explicit ``tl.fma``, and the compiler may not
+fuse any other multiply and add (AdamW's ``param * (1 - lr * wd)`` followed by the update
+would otherwise become one FMA on a GPU, unlike torch's two rounded ops).
 
 Scalars travel as the int64 bit pattern of the Python double (``_bits``), so fp64
 parameters get fp64 scalars (a Python float argument would reach a kernel as fp32).
@@ -295,7 +298,7 @@ def _launch_update(kernel, tensors: list, scalars: list, flags: dict) -> None:
         args += [*s, *(0,) * pad]
     compute = acc_dtype(tensors[0].dtype)
     launch(kernel, (cdiv(n, BLOCK),), *args, *(_bits(v) for v in scalars), **flags,
-           COMPUTE=compute, BLOCK=BLOCK, num_warps=NUM_WARPS)
+           COMPUTE=compute, BLOCK=BLOCK, num_warps=NUM_WARPS, enable_fp_fusion=False)
 
 
 def sgd_step_(
@@ -416,7 +419,8 @@ def _aot_build(
         else:
             signature[name] = "i64"
     return AotBuild(kernel=kernel, signature=signature, constexprs=constexprs, dtype=ty, config=label,
-                    num_warps=NUM_WARPS, num_stages=1, divisible=tuple(divisible))
+                    num_warps=NUM_WARPS, num_stages=1, divisible=tuple(divisible),
+                    options={"enable_fp_fusion": False})
 
 
 def _aot_builds() -> list[AotBuild]:
