@@ -756,7 +756,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     loss = (1 - t) x + (1 + (pos_weight - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)), times w.
     """
     _check_reduction(reduction)
-    _check_same_size(input, target)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({_torch_size(target.shape)}) must be the same as input "
+                         f"size ({_torch_size(input.shape)})")
     softplus_of_minus_x = (1 + (-input.abs()).exp()).log() + (-input).clamp(min=0)
     log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
     losses = (1 - target) * input + log_weight * softplus_of_minus_x

@@ -171,3 +171,170 @@ def test_mse_loss_broadcast_target_warns_and_matches_torch():
     assert_same_tensor(out, expected, "value", "broadcast mse")
     backward_both(out, expected)
     assert_same_grads([x, y], [tx, ty])
+
+
+# ------------------------------------------------------------------- other losses
+
+def probabilities(*shape):
+    return RNG.uniform(0.05, 0.95, shape).astype("float64")
+
+
+LOSSES = {
+    "bce": (lambda m, x, t, **kw: m.nn.BCELoss(**kw)(x, t), probabilities, probabilities),
+    "bce_weight": (lambda m, x, t, **kw: m.nn.BCELoss(
+        weight=m.tensor([0.5, 2.0, 1.0], dtype=m.float64), **kw)(x, t),
+        probabilities, probabilities),
+    "bce_logits": (lambda m, x, t, **kw: m.nn.BCEWithLogitsLoss(**kw)(x * 10, t),
+                   lambda *s: floats(*s, dtype="float64"), probabilities),
+    "bce_logits_pos_weight": (lambda m, x, t, **kw: m.nn.BCEWithLogitsLoss(
+        pos_weight=m.tensor([3.0, 0.5, 1.0], dtype=m.float64), **kw)(x, t),
+        lambda *s: floats(*s, dtype="float64"), probabilities),
+    "l1": (lambda m, x, t, **kw: m.nn.L1Loss(**kw)(x, t),
+           lambda *s: floats(*s, dtype="float64"), lambda *s: floats(*s, dtype="float64")),
+    "smooth_l1": (lambda m, x, t, **kw: m.nn.SmoothL1Loss(beta=0.5, **kw)(x, t),
+                  lambda *s: floats(*s, dtype="float64"), lambda *s: floats(*s, dtype="float64")),
+    "smooth_l1_beta0": (lambda m, x, t, **kw: m.nn.SmoothL1Loss(beta=0.0, **kw)(x, t),
+                        lambda *s: floats(*s, dtype="float64"),
+                        lambda *s: floats(*s, dtype="float64")),
+    "huber": (lambda m, x, t, **kw: m.nn.HuberLoss(delta=0.7, **kw)(x, t),
+              lambda *s: floats(*s, dtype="float64"), lambda *s: floats(*s, dtype="float64")),
+    "kl_div": (lambda m, x, t, **kw: m.nn.KLDivLoss(**kw)(x.log_softmax(1), t),
+               lambda *s: floats(*s, dtype="float64"), probabilities),
+    "kl_div_log_target": (lambda m, x, t, **kw: m.nn.KLDivLoss(log_target=True, **kw)(
+        x.log_softmax(1), t.log()), lambda *s: floats(*s, dtype="float64"), probabilities),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_loss_values_and_grads_match_torch(name, reduction):
+    call, draw_input, draw_target = LOSSES[name]
+    input_array, target_array = draw_input(4, 3), draw_target(4, 3)
+    if name.startswith("kl_div") and reduction == "mean":
+        reduction = "batchmean"
+    (x, tx), (t, tt) = pair(input_array), pair(target_array)
+    out = call(T, x, t, reduction=reduction)
+    expected = call(torch, tx, tt, reduction=reduction)
+    assert_same_tensor(out, expected, "value", name)
+    backward_both(out, expected)
+    assert_same_grads([x, t], [tx, tt])
+
+
+def test_kl_div_mean_warns_as_torch_and_zero_targets_give_zero():
+    x, tx = pair(floats(2, 3, dtype="float64"))
+    target = np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+    with pytest.warns(UserWarning, match="batchmean") as ours:
+        out = T.nn.functional.kl_div(x, T.tensor(target))
+    with pytest.warns(UserWarning) as theirs:
+        expected = torch.nn.functional.kl_div(tx, torch.tensor(target))
+    assert str(ours[0].message) == str(theirs[0].message)
+    assert_same_tensor(out, expected, "value", "kl_div mean")
+
+
+def test_bce_clamps_the_log_as_torch():
+    x, tx = pair(np.array([0.0, 1.0, 0.5]))
+    target = np.array([1.0, 0.0, 1.0])
+    out = T.nn.functional.binary_cross_entropy(x, T.tensor(target), reduction="none")
+    expected = torch.nn.functional.binary_cross_entropy(tx, torch.tensor(target),
+                                                        reduction="none")
+    assert_same_tensor(out, expected, "value", "clamped bce")
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.functional.binary_cross_entropy(m.tensor([0.5, 1.5]), m.tensor([1.0, 0.0])),
+    lambda m: m.nn.functional.binary_cross_entropy(m.tensor([[0.5, 0.2]]), m.tensor([1.0, 0.0])),
+    lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.zeros(2, 1), m.zeros(2)),
+    lambda m: m.nn.functional.l1_loss(m.zeros(2), m.zeros(2), reduction="avg"),
+    lambda m: m.nn.functional.smooth_l1_loss(m.zeros(2), m.zeros(2), beta=-1.0),
+    lambda m: m.nn.functional.one_hot(m.tensor([0, 3]), 3),
+    lambda m: m.nn.functional.one_hot(m.tensor([0, -1])),
+    lambda m: m.nn.functional.one_hot(m.tensor([0.0])),
+    lambda m: m.nn.functional.gelu(m.zeros(2), approximate="sigmoid"),
+], ids=["bce-range", "bce-size", "logits-size", "reduction", "beta", "one-hot-big",
+        "one-hot-negative", "one-hot-float", "gelu-approx"])
+def test_loss_and_utility_errors_match_torch(call):
+    assert_same_error(call)
+
+
+# --------------------------------------------------------- functional utilities
+
+def test_one_hot_normalize_cosine_similarity_pad_match_torch():
+    labels = np.array([[0, 2], [1, 4]])
+    for args in [(), (6,)]:
+        ours = T.nn.functional.one_hot(T.tensor(labels), *args)
+        theirs = torch.nn.functional.one_hot(torch.tensor(labels), *args)
+        assert_same_tensor(ours, theirs, "value", "one_hot")
+    (x, tx), (y, ty) = pair(floats(3, 4, dtype="float64")), pair(floats(1, 4, dtype="float64"))
+    for ours, theirs in [
+        (T.nn.functional.normalize(x), torch.nn.functional.normalize(tx)),
+        (T.nn.functional.normalize(x, p=1.0, dim=0), torch.nn.functional.normalize(tx, 1.0, 0)),
+        (T.nn.functional.cosine_similarity(x, y), torch.nn.functional.cosine_similarity(tx, ty)),
+        (T.nn.functional.pad(x, (1, 2)), torch.nn.functional.pad(tx, (1, 2))),
+        (T.nn.functional.pad(x, (0, -1, 2, 1), value=-3.0),
+         torch.nn.functional.pad(tx, (0, -1, 2, 1), value=-3.0)),
+    ]:
+        assert_same_tensor(ours, theirs, "value", "forward")
+        backward_both(ours, theirs)
+    assert_same_grads([x, y], [tx, ty])
+
+
+@pytest.mark.parametrize("name", ["gelu", "silu", "leaky_relu", "elu", "softplus", "hardtanh",
+                                  "relu6"])
+def test_activation_functions_match_torch_including_second_derivatives(name):
+    x, tx = pair(floats(5, 4, dtype="float64") * 4)
+    ours = getattr(T.nn.functional, name)(x)
+    theirs = getattr(torch.nn.functional, name)(tx)
+    assert_same_tensor(ours, theirs, "value", name)
+    (g,) = T.autograd.grad(ours.sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad(theirs.sum(), tx, create_graph=True)
+    assert_same_tensor(g, tg, "grad", "first")
+    (tg * tg).sum().backward()
+    if g.requires_grad:
+        (g * g).sum().backward()
+        assert_same_grads([x], [tx])
+    else:  # piecewise-linear: torch's graph exists but its derivative is zero
+        assert not tx.grad.any()
+
+
+# ------------------------------------------------------------------ nn.utils
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
+    grads = [floats(3, 2), floats(4)]
+    ours = [T.zeros(g.shape, requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, requires_grad=True) for g in grads]
+    for p, tp, g in zip(ours, theirs, grads):
+        p.grad, tp.grad = T.tensor(g), torch.tensor(g)
+    total = T.nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    assert_same_tensor(total, expected, "value", "total norm")
+    assert_same_grads(ours, theirs)
+
+
+def test_clip_grad_norm_nonfinite_error_and_clip_value():
+    p = T.zeros(2, requires_grad=True)
+    p.grad = T.tensor([float("nan"), 1.0])
+    tp = torch.zeros(2, requires_grad=True)
+    tp.grad = torch.tensor([float("nan"), 1.0])
+    with pytest.raises(RuntimeError) as theirs:
+        torch.nn.utils.clip_grad_norm_([tp], 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError) as ours:
+        T.nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+    assert str(ours.value) == str(theirs.value)
+    assert T.equal(p.grad != p.grad, T.tensor([True, False]))  # left as it was (nan kept)
+    q = T.zeros(3, requires_grad=True)
+    q.grad = T.tensor([-2.0, 0.1, 5.0])
+    T.nn.utils.clip_grad_value_(q, 1.0)
+    assert T.equal(q.grad, T.tensor([-1.0, 0.1, 1.0]))
+
+
+def test_parameters_to_vector_and_back():
+    layer = T.nn.Linear(3, 2)
+    vector = T.nn.utils.parameters_to_vector(layer.parameters())
+    assert vector.shape == (8,)
+    T.nn.utils.vector_to_parameters(T.arange(8.0), layer.parameters())
+    assert T.equal(layer.weight, T.arange(6.0).reshape(2, 3))
+    assert T.equal(layer.bias, T.tensor([6.0, 7.0]))
+    with pytest.raises(TypeError, match="expected torch.Tensor, but got: list"):
+        T.nn.utils.vector_to_parameters([1.0], layer.parameters())
