@@ -272,8 +272,9 @@ def _interpreter_meta(m: int, n: int, k: int) -> dict:
 
 
 def _offset(t: torch.Tensor, elements: int) -> torch.Tensor:
-    """A 0-d view of ``t``'s storage ``elements`` past ``t``'s first element (a base pointer)."""
-    return t.as_strided((), (), t.storage_offset() + elements)
+    """A 0-d view of ``t``'s storage ``elements`` past ``t``'s first element (a base pointer);
+    an empty ``t`` (K = 0: never read) as it is."""
+    return t.as_strided((), (), t.storage_offset() + elements) if t.numel() else t
 
 
 def _matmul(name, a, b, bias=None, activation=None, input_precision=None) -> torch.Tensor:

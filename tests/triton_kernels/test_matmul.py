@@ -50,6 +50,7 @@ SHAPES = [
     ((2, 3, 1, 4, 5), (3, 2, 5, 6)),  # three batch dims that do not collapse: a host loop
     ((0, 5), (5, 3)),
     ((4, 0), (0, 3)),              # K = 0: zeros
+    ((2, 3, 1, 4, 0), (3, 2, 0, 6)),  # K = 0 in the host loop
     ((4, 5), (5, 0)),
 ]
 
