@@ -204,10 +204,13 @@ def _bucket_place_kernel(
 def _segment_sum_kernel(
     src_ptr, keys_ptr, offsets_ptr, starts_ptr, out_ptr, base_ptr, n_out, n_chunks, size,
     on1, on2, on3, os0, os1, os2, os3, out_dim_stride, bn1, bn2, bn3, bs0, bs1, bs2, bs3,
-    RANK: tl.constexpr, BASE_RANK: tl.constexpr, HAS_BASE: tl.constexpr, ACC: tl.constexpr,
-    BUCKET: tl.constexpr, BLOCK_E: tl.constexpr,
+    RANK: tl.constexpr, BASE_RANK: tl.constexpr, HAS_BASE: tl.constexpr, LAST: tl.constexpr,
+    ACC: tl.constexpr, BUCKET: tl.constexpr, BLOCK_E: tl.constexpr,
 ):
     """out[o] = (base[o] +) the sum of src over the bucket's sorted entries whose key is o, in index order.
+
+    With ``LAST`` (index_put without accumulate; needs a base): out[o] = src
+    of the last entry whose key is o, or base[o] when there is none.
 
     Grid: one program per bucket of ``BUCKET`` consecutive outputs (o = c *
     size + t); it loops over the bucket's entries ``[starts[b, 0], starts[b +
@@ -222,16 +225,27 @@ def _segment_sum_kernel(
     o = b * BUCKET + tl.arange(0, BUCKET).to(tl.int64)
     lanes = tl.arange(0, BLOCK_E).to(tl.int64)
     acc = tl.zeros([BUCKET, BLOCK_E], ACC)
+    last = tl.full([BUCKET, BLOCK_E], -1, tl.int64)
     for start in range(begin, end, BLOCK_E):
         e = start + lanes
         mask = e < end
-        key = tl.load(keys_ptr + e, mask=mask, other=-1)
-        value = tl.load(src_ptr + tl.load(offsets_ptr + e, mask=mask, other=0), mask=mask, other=0).to(ACC)
-        acc += tl.where(key[None, :] == o[:, None], value[None, :], 0)
+        hit = tl.load(keys_ptr + e, mask=mask, other=-1)[None, :] == o[:, None]
+        if LAST:
+            last = tl.maximum(last, tl.where(hit, e[None, :], -1))
+        else:
+            value = tl.load(src_ptr + tl.load(offsets_ptr + e, mask=mask, other=0), mask=mask, other=0)
+            acc += tl.where(hit, value.to(ACC)[None, :], 0)
     result = tl.sum(acc, axis=1)
-    if HAS_BASE:  # index_put(accumulate=True): x (any strides, o its row-major position) plus the sums
+    if HAS_BASE:  # index_put: x (any strides, o its row-major position) plus the sums, or where no entry
         base_off = strided_offset(o, bn1, bn2, bn3, bs0, bs1, bs2, bs3, BASE_RANK)
-        result += tl.load(base_ptr + base_off, mask=o < n_out, other=0).to(ACC)
+        base = tl.load(base_ptr + base_off, mask=o < n_out, other=0).to(ACC)
+        if LAST:
+            winner = tl.max(last, axis=1)
+            found = (winner >= 0) & (o < n_out)
+            put = tl.load(src_ptr + tl.load(offsets_ptr + winner, mask=found, other=0), mask=found, other=0)
+            result = tl.where(found, put.to(ACC), base)
+        else:
+            result += base
     t = o % size
     c0, c1, c2, c3 = unravel(o // size, on1, on2, on3, RANK)
     out_off = c0 * os0 + c1 * os1 + c2 * os2 + c3 * os3 + t * out_dim_stride
@@ -510,11 +524,12 @@ def _scatter_add_sorted(out, dim, index, src, out_args, acc, rank) -> None:
 
 
 def _sorted_segment_sum(out, out_args, rank, acc, entry_shape, index, index_strides, key_strides, scale,
-                        src, src_strides, size, base=None) -> None:
+                        src, src_strides, size, base=None, last=False) -> None:
     """out[o] = (base[o] +) sum of src[e] over the entries e whose key is o, summed in entry order.
 
     An entry ``e`` (a coordinate over ``entry_shape``) has key sum_d e_d *
-    key_strides_d + index[e] * scale and source ``src[e]``. Counting sort of
+    key_strides_d + index[e] * scale and source ``src[e]``; with ``last``,
+    out[o] is the source of the last entry at o (or base[o]) instead. Counting sort of
     the entries by output bucket, then one program per bucket. Five launches:
     zero the (bucket x chunk) count table (elementwise fill_), count (integer
     atomics: the counts do not depend on their order), exclusive scan, stable
@@ -550,8 +565,8 @@ def _sorted_segment_sum(out, out_args, rank, acc, entry_shape, index, index_stri
     block_e = block_size(n_entries, lo=1, hi=max(1, tile_elements() // bucket))
     launch(_segment_sum_kernel, (n_buckets,), src, keys, offsets, starts, out, out if base is None else base,
            n_out, n_chunks, size, *out_args, *base_args,
-           RANK=rank, BASE_RANK=base_rank, HAS_BASE=base is not None, ACC=acc, BUCKET=bucket, BLOCK_E=block_e,
-           num_warps=_NUM_WARPS)
+           RANK=rank, BASE_RANK=base_rank, HAS_BASE=base is not None, LAST=last, ACC=acc, BUCKET=bucket,
+           BLOCK_E=block_e, num_warps=_NUM_WARPS)
 
 
 def scatter_add(shape: Sequence[int], dim: int, index: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
@@ -632,9 +647,9 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     out[p] = x[p] + sum_{b: position(b) == p} values[b] (duplicates summed in
     b order, deterministic); without, out[p] = values[last b at p], or x[p].
     Launches: two range checks and one flattening launch per index tensor,
-    then one scan over (positions x index entries), or, with ``accumulate``
-    and more index entries than one matching tile, the five launches of the
-    sorted segment sum (linear in the entries).
+    then one scan over (positions x index entries), or, with more index
+    entries than one matching tile, the five launches of the sorted segment
+    sum (linear in the entries).
     """
     check_tensor("index_put", x)
     indices = tuple(indices)
@@ -697,9 +712,9 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     flat_strides = tuple(flat.stride()) + (0,) * len(rest)
     key_strides = (0,) * len(index_shape) + tuple(math.prod(rest[d + 1:]) for d in range(len(rest)))
     entry_dims = len(collapse_dims(result_shape, flat_strides, key_strides, values_strides)[0])
-    if accumulate and n_index > _match_blocks(1, 1 << 30)[1] and entry_dims <= MAX_STRIDED_DIMS:
+    if n_index > _match_blocks(1, 1 << 30)[1] and entry_dims <= MAX_STRIDED_DIMS:
         _sorted_segment_sum(out, (1, 1, 1, 0, 0, 0, 0, 1), 1, acc, result_shape, flat, flat_strides,
-                            key_strides, n_rest, values, values_strides, n_out, base=x)
+                            key_strides, n_rest, values, values_strides, n_out, base=x, last=not accumulate)
         return out
     p_rank, p_sizes, (p_strides,) = padded_dims(lead, x.stride()[:k])
     b = len(index_shape)
@@ -808,7 +823,8 @@ def _builds_for(dtype: torch.dtype) -> list[AotBuild]:
         _build(_segment_sum_kernel, dtype,
                {"src_ptr": data, "keys_ptr": "*i64", "offsets_ptr": "*i64", "starts_ptr": "*i64",
                 "out_ptr": data, "base_ptr": data},
-               {"RANK": 1, "BASE_RANK": 1, "HAS_BASE": True, "ACC": acc, "BUCKET": 64, "BLOCK_E": 64},
+               {"RANK": 1, "BASE_RANK": 1, "HAS_BASE": True, "LAST": False, "ACC": acc, "BUCKET": 64,
+                "BLOCK_E": 64},
                "segment_sum +base RANK=1 BUCKET=64 BLOCK_E=64"),
         _build(_masked_fill_kernel, dtype,
                {"x_ptr": data, "mask_ptr": "*i1", "value_ptr": data, "out_ptr": data},

@@ -60,6 +60,18 @@ def draw_shape(data, min_rank=1, min_size=1):
     return rank, shape, torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
 
 
+def put_in_order(x, indices, values):
+    """x with values[b] written at indices[b] for b in order (the last duplicate wins)."""
+    out = x.clone()
+    broadcast = torch.broadcast_shapes(*(i.shape for i in indices))
+    rest = tuple(x.shape[len(indices):])
+    flat_indices = [i.expand(broadcast).reshape(-1) for i in indices]
+    flat_values = values.expand(tuple(broadcast) + rest).reshape(-1, *rest)
+    for b in range(flat_indices[0].numel()):
+        out[tuple(i[b] for i in flat_indices)] = flat_values[b]
+    return out
+
+
 def unchanged(*tensors):
     return [t.clone() for t in tensors]
 
@@ -136,13 +148,7 @@ def test_index_put_matches_torch(data):
         torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-5)
     else:
         # duplicates: torch leaves the winner unspecified; ours is the last, which a loop in order gives
-        ref = x.clone()
-        flat_indices = [i.expand(broadcast).reshape(-1) for i in indices]
-        flat_values = values.expand(values_shape if values_shape == broadcast + shape[k:] else
-                                    broadcast + shape[k:]).reshape(-1, *shape[k:])
-        for b in range(flat_indices[0].numel()):
-            ref[tuple(i[b] for i in flat_indices)] = flat_values[b]
-        assert torch.equal(got, ref)
+        assert torch.equal(got, put_in_order(x, indices, values))
     assert_unchanged(before, x, values, *indices)
 
 
@@ -367,8 +373,9 @@ def test_index_add_of_many_rows_is_linear_and_matches():
     torch.testing.assert_close(got, torch.zeros(5000).index_add(0, positions, grad), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("accumulate", [True, False])
 @pytest.mark.parametrize("case", ["rows", "pairs", "scalar"])
-def test_index_put_accumulate_with_many_entries_takes_the_sorted_path(case):
+def test_index_put_with_many_entries_takes_the_sorted_path(case, accumulate):
     gen = torch.Generator().manual_seed(11)
     x = torch.randn(8, 50, generator=gen).t()  # transposed: (50, 8)
     if case == "rows":  # embedding-like backward: many rows, duplicates
@@ -382,7 +389,10 @@ def test_index_put_accumulate_with_many_entries_takes_the_sorted_path(case):
         indices = (torch.randint(0, 50, (300,), generator=gen),)
         values = torch.tensor(1.5)
     with count_launches() as launches:
-        got = I.index_put(x, indices, values, accumulate=True)
+        got = I.index_put(x, indices, values, accumulate=accumulate)
     assert launches.by_kernel["_segment_sum_kernel"] == 1 and launches.by_kernel["_index_put_kernel"] == 0
-    torch.testing.assert_close(got, x.index_put(indices, values, accumulate=True), rtol=1e-5, atol=1e-5)
-    assert torch.equal(I.index_put(x, indices, values, accumulate=True), got)
+    assert torch.equal(I.index_put(x, indices, values, accumulate=accumulate), got)
+    if accumulate:
+        torch.testing.assert_close(got, x.index_put(indices, values, accumulate=True), rtol=1e-5, atol=1e-5)
+    else:  # duplicates: the last write wins, as a loop in index order gives
+        assert torch.equal(got, put_in_order(x, indices, values))
