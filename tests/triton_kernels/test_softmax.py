@@ -121,6 +121,15 @@ def test_a_128k_row_takes_the_online_path_by_default():
     # torch's own fp32 result is off by up to 2e-4 here (a 131072-term sum): compare with float64
     expected = torch._log_softmax_backward_data(grad.double(), y.double(), -1, torch.float64).float()
     close(S.log_softmax_backward(grad, y, -1), expected, x.dtype)
+    target = torch.tensor([5, 131071])
+    check_cross_entropy(x, target, label_smoothing=0.1)  # a 128K vocabulary: cross_entropy's online path
+
+
+def test_rows_of_4097_columns_fit_one_block():
+    x = torch.randn(3, 4097, generator=torch.Generator().manual_seed(7))
+    assert S._column_block(x.shape[1], None) == (8192, True)
+    close(S.softmax(x, 1), torch.softmax(x, 1), x.dtype)
+    check_cross_entropy(x, torch.tensor([0, 4096, 17]))
 
 
 def test_one_launch_each_and_inputs_untouched():
