@@ -111,6 +111,14 @@ def test_rows_of_minus_infinity_and_long_rows_on_the_online_path():
         close(S.log_softmax(x, 1, block=block), torch.log_softmax(x, 1), x.dtype)
 
 
+def test_non_finite_values_as_torch():
+    inf, nan = float("inf"), float("nan")
+    x = torch.tensor([[inf, 1.0, 2.0], [nan, 1.0, 2.0], [-inf, 1.0, 2.0], [inf, inf, 0.0]])
+    for block in (None, 2):
+        for ours, theirs in FORWARD:
+            close(ours(x, 1, block=block), theirs(x, 1), x.dtype)
+
+
 def test_a_128k_row_takes_the_online_path_by_default():
     g = torch.Generator().manual_seed(6)
     x = torch.randn(2, 131072, generator=g) * 3
