@@ -54,6 +54,7 @@ import triton.language as tl
 from ._common import (
     FLOAT_DTYPES,
     AotBuild,
+    bf16_to_fp32,
     block_size,
     broadcast_shape,
     broadcast_strides,
@@ -62,6 +63,7 @@ from ._common import (
     collapse_dims,
     interpreting,
     launch,
+    round_to_bf16,
     tl_dtype,
 )
 
@@ -506,20 +508,43 @@ def _strided_offsets(index, sizes, strides, RANK: tl.constexpr):
 
 
 @triton.jit
+def _convert(value, DTYPE: tl.constexpr):
+    """``value.to(DTYPE)`` rounded as torch rounds it, on a GPU and in the interpreter alike.
+
+    torch converts fp64 to fp16/bf16 through fp32 (rounding twice); bf16 goes
+    through :func:`round_to_bf16` / :func:`bf16_to_fp32` (bit arithmetic),
+    because Triton 3.9's interpreter truncates to bf16 and flushes its
+    subnormals. Callers use it only where one of these cases can arise.
+    """
+    if value.dtype == tl.bfloat16:
+        value = bf16_to_fp32(value)
+    if DTYPE == tl.bfloat16:
+        return round_to_bf16(value.to(tl.float32))
+    elif value.dtype == tl.float64 and DTYPE.primitive_bitwidth == 16:
+        return value.to(tl.float32).to(DTYPE)
+    else:
+        return value.to(DTYPE)
+
+
+@triton.jit
 def _load_operand(ptr, bits, index, mask, sizes, strides, IS_SCALAR: tl.constexpr,
                   CAST: tl.constexpr, COMPUTE: tl.constexpr, RANK: tl.constexpr):
-    """One input at ``index`` cast to CAST then COMPUTE: loaded where it lies, or decoded from scalar bits."""
+    """One input at ``index`` cast to CAST then COMPUTE: loaded where it lies, or decoded from scalar bits.
+
+    A Python scalar joins the computation unrounded, in COMPUTE (torch's
+    "opmath": fp16 x * 0.1 multiplies by fp32 0.1, not by fp16 0.1).
+    """
     if IS_SCALAR:
         if COMPUTE.is_floating():
             value = bits.to(tl.int64).to(tl.float64, bitcast=True)
         else:
             value = bits.to(tl.int64)
-        value = tl.broadcast_to(value, index.shape)
+        return tl.broadcast_to(value, index.shape).to(COMPUTE)
+    value = tl.load(ptr + _strided_offsets(index, sizes, strides, RANK), mask=mask)
+    if value.dtype == tl.bfloat16 or CAST.primitive_bitwidth == 16:
+        return _convert(_convert(value, CAST), COMPUTE)
     else:
-        value = tl.load(ptr + _strided_offsets(index, sizes, strides, RANK), mask=mask)
-    if value.dtype == tl.float64 and CAST.primitive_bitwidth == 16:
-        value = value.to(tl.float32)  # torch rounds fp64 to fp16/bf16 through fp32 (twice); so do we
-    return value.to(CAST).to(COMPUTE)
+        return value.to(CAST).to(COMPUTE)
 
 
 @triton.jit
@@ -559,12 +584,15 @@ def _elementwise_kernel(in0, in1, in2, in3, bits0, bits1, bits2, bits3, out0, ou
     if N_IN > 3:
         w = _load_operand(in3, bits3, index, mask, sizes, strides3, (SCALARS >> 3) & 1, CAST, COMPUTE, RANK)
     r0, r1 = _apply(OP, x, y, z, w, COMPUTE.is_floating())
+    if out0.dtype.element_ty.primitive_bitwidth == 16:  # half outputs round as torch (see _convert)
+        r0 = _convert(r0, out0.dtype.element_ty)
+        r1 = _convert(r1, out1.dtype.element_ty)
     if STORE & 1:
-        tl.store(out0 + _strided_offsets(index, sizes, out_strides0, RANK),
-                 r0.to(out0.dtype.element_ty), mask=mask)
+        offsets = _strided_offsets(index, sizes, out_strides0, RANK)
+        tl.store(out0 + offsets, r0.to(out0.dtype.element_ty), mask=mask)
     if STORE & 2:
-        tl.store(out1 + _strided_offsets(index, sizes, out_strides1, RANK),
-                 r1.to(out1.dtype.element_ty), mask=mask)
+        offsets = _strided_offsets(index, sizes, out_strides1, RANK)
+        tl.store(out1 + offsets, r1.to(out1.dtype.element_ty), mask=mask)
 
 
 # ================================================================= the launcher

@@ -4,9 +4,8 @@ One parity helper compares a launcher's result with torch's on dtype, shape
 and values (nan where torch has nan); every op runs on edge values (0, -0,
 halves, inf, nan, huge, tiny) in each dtype the interpreter runs, and
 hypothesis draws shapes, layouts (contiguous, transposed, sliced, stride-0
-expanded) and values. bfloat16 is not run: the interpreter misreads bf16
-memory (numpy has no bfloat16); ``python -m triton_kernels.inspect`` builds
-the bf16 kernels for real GPUs instead.
+expanded) and values. bfloat16 runs too: the kernels convert it by bit
+arithmetic (``_common.round_to_bf16``), which the interpreter gets right.
 """
 
 import math
@@ -29,7 +28,8 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 TOL = {torch.float32: 1e-5, torch.float64: 1e-10, torch.float16: 1e-2, torch.bfloat16: 2e-2}
 EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.0, 0.49999997, 1e-8, -1e-8, 1e-3, 7.25, -7.25,
         1e4, -1e4, 30.0, -30.0, 88.0, -100.0, 1e30, -1e30, math.inf, -math.inf, math.nan]
-FLOATS = (torch.float32, torch.float64, torch.float16)
+FLOATS = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+HALVES = (torch.float16, torch.bfloat16)
 
 TORCH_UNARY = {
     "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "relu": torch.relu,
@@ -83,7 +83,7 @@ def test_unary_float_edges(op, dtype):
     x = edge_tensor(dtype)
     if op == "gelu":  # torch's vectorised fp32 gelu gives nan at +inf; its scalar path and fp64 give inf
         ref = torch_unary(op)(x.double()).to(dtype)
-    elif dtype == torch.float16:  # torch's half kernels compute in fp32 too, from the same half inputs
+    elif dtype in HALVES:  # torch's half kernels compute in fp32 too, from the same half inputs
         ref = torch_unary(op)(x.float()).to(torch.bool if op == "logical_not" else dtype)
     else:
         ref = torch_unary(op)(x)
@@ -141,9 +141,9 @@ def test_binary_float_edges(op, dtype):
         with pytest.raises(TypeError, match=op):
             E.binary(op, a, b)
         return
-    if dtype == torch.float16:
+    if dtype in HALVES:
         ref = torch_binary(op, a.float(), b.float())
-        ref = ref if ref.dtype == torch.bool else ref.half()
+        ref = ref if ref.dtype == torch.bool else ref.to(dtype)
     else:
         ref = torch_binary(op, a, b)
     if op == "pow" and dtype != torch.float64:  # exp2(b log2 a) carries |b log2 a| ulps
@@ -200,6 +200,14 @@ def test_numpy_scalars_are_python_scalars():
     x = torch.tensor([1, 2, 3])
     assert_matches(E.binary("mul", x, np.int64(3)), x * 3)
     assert_matches(E.binary("add", x, np.float64(0.5)), x + 0.5)
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_half_tensor_with_a_python_scalar_computes_in_fp32_as_torch(dtype):
+    x = torch.linspace(1, 2000, 2001).to(dtype)
+    for scalar in (0.1, 1 / 3, 0.7):
+        assert torch.equal(E.binary("mul", x, scalar), x * scalar)  # fp32 0.1, not half 0.1
+        assert torch.equal(E.binary("div", x, scalar), x / scalar)
 
 
 def test_fp64_scalars_keep_all_their_digits():
@@ -279,13 +287,13 @@ def test_binary_any_layout(shape, layout_a, layout_b, drop, op, dtype, seed):
 
 @SETTINGS
 @given(shape=shapes, layout=layouts, op=st.sampled_from(E.UNARY_OPS[:-1]),
-       dtype=st.sampled_from([torch.float32, torch.float64, torch.float16]), seed=st.integers(0, 2**16))
+       dtype=st.sampled_from(FLOATS), seed=st.integers(0, 2**16))
 def test_unary_any_layout(shape, layout, op, dtype, seed):
     x = make_layout(shape, layout, dtype, seed)
     before = x.clone()
-    ref = torch_unary(op)(x if dtype != torch.float16 else x.float())
-    if dtype == torch.float16 and ref.dtype != torch.bool:
-        ref = ref.half()
+    ref = torch_unary(op)(x if dtype not in HALVES else x.float())
+    if dtype in HALVES and ref.dtype != torch.bool:
+        ref = ref.to(dtype)
     assert_matches(E.unary(op, x), ref)
     assert torch.equal(x, before)
 
@@ -397,7 +405,7 @@ def test_isclose_errors():
 
 # ------------------------------------------------------------ casts, copies
 
-CAST_DTYPES = (torch.float32, torch.float64, torch.float16, torch.int64, torch.bool)
+CAST_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.bool)
 
 
 @pytest.mark.parametrize("src_dtype", CAST_DTYPES)
@@ -411,10 +419,12 @@ def test_cast(src_dtype, dst_dtype):
 def test_cast_to_half_rounds_as_torch():
     """torch converts fp64 to fp16 through fp32 (two roundings): 1 + 2^-11 + 2^-30 becomes 1.0, as here."""
     x = torch.tensor([1.0 + 2**-11 + 2**-30, -1.0 - 2**-11 - 2**-40, 1.0 + 2**-11, 1.0 + 3 * 2**-11 - 2**-35,
-                      65519.0, 65520.0, 1e-8, -3.0000001, 2.0**-24 + 2.0**-50, math.inf, math.nan],
-                     dtype=torch.float64)
-    assert_matches(E.cast(x, torch.float16), x.half(), tol=0)
-    assert_matches(E.binary("add", x, 0.0, dtype=torch.float16), x.half(), tol=0)
+                      65519.0, 65520.0, 1e-8, -3.0000001, 2.0**-24 + 2.0**-50, math.inf, math.nan,
+                      1.0 + 2**-8 + 2**-30, 3e38, 1e-40, -2.0**-130 - 2.0**-140], dtype=torch.float64)
+    for half in HALVES:
+        assert_matches(E.cast(x, half), x.to(half), tol=0)
+        assert_matches(E.cast(x.float(), half), x.float().to(half), tol=0)
+        assert_matches(E.binary("add", x, 0.0, dtype=half), x.to(half), tol=0)
 
 
 def test_copy_is_a_new_contiguous_tensor():
@@ -625,7 +635,7 @@ def test_aot_builds_name_every_kernel_argument():
 # ------------------------------------------------------------------ slow sweeps
 
 SLOW_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SWEEP_DTYPES = (torch.float32, torch.float64, torch.float16, torch.int64, torch.bool)
+SWEEP_DTYPES = FLOATS + (torch.int64, torch.bool)
 
 
 @pytest.mark.slow
@@ -650,7 +660,7 @@ def test_every_binary_op_dtype_layout_and_scalar(shape, layout_a, layout_b, drop
         assert_same_error(error, lambda: E.binary(op, a, b))
         return
     tol = None
-    if op == "pow" and dtype == torch.float16:
+    if op == "pow" and dtype in HALVES:
         tol = 2e-2
     assert_matches(E.binary(op, a, b), ref, tol)
 
