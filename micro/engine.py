@@ -36,6 +36,12 @@ A number operand (`v + 2`, `2 ** v`) becomes a constant leaf `Value`, as in
 micrograd, so every edge of the graph joins two Values. Leaves accumulate
 `.grad` across `backward()` calls until zeroed, as in PyTorch; an interior
 node's `.grad` holds d(root)/d(node) from the latest `backward()`.
+
+A node is a single object: every op has at most two inputs, so the inputs
+and their local derivatives sit in fixed slots (`_a`, `_da`, `_b`, `_db`)
+rather than in tuples. The cyclic garbage collector then tracks one object
+per node (micrograd's nodes make about seven: a set, a closure and its
+cells), which is most of micro's speed when the collector is on.
 """
 
 from __future__ import annotations

@@ -18,5 +18,10 @@ def test_quick_bench_runs_and_node_counts_match():
     assert "-> match" in result.stdout
     assert "first loss equal across engines: True" in result.stdout
     for row in ("| training step, ms (GC at defaults) |", "| bytes per node |",
+                "| training step, ms (GC disabled for both) |",
+                "| the cyclic GC's share of the step", "| GC-tracked objects per node |",
                 "| nodes per forward graph |", "| deepest chain backpropagated"):  # fmt: skip
         assert row in result.stdout
+    tracked_row = next(line for line in result.stdout.splitlines() if "GC-tracked objects" in line)
+    micro_tracked = float(tracked_row.split("|")[2])
+    assert 0.9 < micro_tracked <= 1.0  # one per node; the graph's few leaves were made before
