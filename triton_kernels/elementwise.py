@@ -19,8 +19,11 @@ specialised on the rank left:
   launch once per index of the leading dims, on views.
 
 Python scalars travel as 64 bits in an ``i64`` argument (a float's IEEE-754
-bits, an int's value), so fp64 scalars keep all their digits. Half-precision
+bits, an int's value), so fp64 scalars keep all their digits, and join the
+computation unrounded in the compute dtype (torch's "opmath"). Half-precision
 operands compute in fp32 and round once at the store; fp64 computes in fp64.
+bf16 converts by bit arithmetic (``_common.round_to_bf16``/``bf16_to_fp32``),
+identical on a GPU and in the interpreter (whose own bf16 casts truncate).
 
 The interpreter has no libdevice: tanh, expm1, log1p, gelu, atan2 and pow are
 written here from exp, log, erf, sqrt and polynomials.
@@ -33,8 +36,10 @@ Supported dtypes: float16, bfloat16, float32, float64, int64, bool.
 Known differences from torch: an integer tensor divided (floor_divide,
 remainder, fmod) by a tensor holding 0 gives an unspecified value where torch
 raises "ZeroDivisionError" (a kernel cannot raise; a Python scalar 0 does
-raise); fp32 pow computes in fp64 (correctly rounded in practice, slower on
-GPUs with few fp64 units); on a GPU, fp32 exp/log/sin/cos are Triton's
+raise); torch's CPU ``add`` (unlike its ``mul``) rounds a Python scalar to
+fp16/bf16 first, so fp16 ``x + 0.7`` can differ from torch on CPU by one
+ulp. fp32 pow computes in fp64 (correctly rounded in practice, slower on
+GPUs with few fp64 units). On a GPU, fp32 exp/log/sin/cos are Triton's
 (approximate, a few ulps) where the interpreter uses numpy's, so the tests'
 tolerances, not bitwise equality, are what GPU results are held to.
 """
