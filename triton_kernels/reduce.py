@@ -393,12 +393,21 @@ def tile_elements() -> int:
     return 16384 if interpreting() else 4096
 
 
-def _blocks(n_rows: int, n_cols: int) -> tuple[int, int]:
-    """(BLOCK_M, BLOCK_N): a power-of-two tile of at most :func:`tile_elements`, columns first."""
+def _blocks(n_rows: int, n_cols: int, args: tuple) -> tuple[int, int]:
+    """(BLOCK_M, BLOCK_N): a power-of-two tile of at most :func:`tile_elements` elements.
+
+    Columns first (a program owns whole short rows), except when the rows are
+    the contiguous axis and the columns strided (a reduction over a leading
+    dim): then up to 64 rows per program, so that each column step reads a
+    contiguous run of memory.
+    """
     tile = tile_elements()
+    row_stride, col_stride = args[6], args[13]
+    if row_stride == 1 and col_stride != 1 and n_rows > 1:
+        block_m = block_size(n_rows, lo=1, hi=min(64, tile))
+        return block_m, block_size(n_cols, lo=1, hi=max(1, tile // block_m))
     block_n = block_size(n_cols, lo=1, hi=tile)
-    block_m = block_size(n_rows, lo=1, hi=tile // block_n)
-    return block_m, block_n
+    return block_size(n_rows, lo=1, hi=tile // block_n), block_n
 
 
 def _launch_rows(op: str, x: torch.Tensor, dims, keepdim: bool, out_dtype, cast_dtype,
@@ -411,7 +420,7 @@ def _launch_rows(op: str, x: torch.Tensor, dims, keepdim: bool, out_dtype, cast_
         acc = acc_dtype(torch.float64 if torch.float64 in (out_dtype, cast_dtype) else torch.float32)
     else:
         acc = tl.int64
-    block_m, block_n = _blocks(n_rows, n_cols)
+    block_m, block_n = _blocks(n_rows, n_cols, args)
     launch(
         _reduce_rows_kernel, (cdiv(n_rows, block_m),),
         x, out, n_rows, n_cols, *args, float(p), float(correction),
@@ -454,7 +463,7 @@ def _extremum(name: str, x: torch.Tensor, dims, keepdim: bool, *, is_max: bool, 
     index_out = torch.empty(out_shape, dtype=torch.int64, device=x.device) if indices else None
     if n_rows == 0:
         return value_out, index_out
-    block_m, block_n = _blocks(n_rows, n_cols)
+    block_m, block_n = _blocks(n_rows, n_cols, args)
     launch(
         _extremum_rows_kernel, (cdiv(n_rows, block_m),), x,
         value_out if values else x, index_out if indices else x, n_rows, n_cols, *args,
@@ -644,16 +653,17 @@ _TRITON_TYPE = {torch.float16: "fp16", torch.bfloat16: "bf16", torch.float32: "f
 
 
 def _contiguous_rows_build(kernel, dtype: torch.dtype, pointers: dict, scalars: dict, constexprs: dict,
-                           config: str) -> AotBuild:
-    """The build of a row kernel on a contiguous matrix reduced along its last dim, as the JIT sees it.
+                           config: str, leading: bool = False) -> AotBuild:
+    """The build of a row kernel on a contiguous matrix reduced along one dim, as the JIT sees it.
 
     One row dim and one column dim (``ROW_RANK = COL_RANK = 1``); the padding
-    sizes (1) and the unit column stride are constants, the padding strides (0)
-    and the row stride int64. ``pointers`` and ``scalars`` give the other
-    arguments' types, ``constexprs`` the kernel's own constexpr values.
+    sizes (1) and the unit stride (of the columns when reducing the last dim,
+    of the rows when reducing the ``leading`` one) are constants, the padding
+    strides (0) and the other stride int64. ``pointers`` and ``scalars`` give
+    the other arguments' types, ``constexprs`` the kernel's own constexpr values.
     """
     types = {**pointers, **scalars, "n_rows": "i64", "n_cols": "i64"}
-    values = {"ROW_RANK": 1, "COL_RANK": 1, "cs3": 1, **constexprs}
+    values = {"ROW_RANK": 1, "COL_RANK": 1, "rs3" if leading else "cs3": 1, **constexprs}
     for group in "rc":
         values.update({f"{group}n1": 1, f"{group}n2": 1, f"{group}n3": 1})
         types.update({f"{group}s{i}": "i64" for i in range(4)})
@@ -664,14 +674,14 @@ def _contiguous_rows_build(kernel, dtype: torch.dtype, pointers: dict, scalars: 
     )
 
 
-def _row_build(op: str, dtype: torch.dtype, block_m: int, block_n: int) -> AotBuild:
+def _row_build(op: str, dtype: torch.dtype, block_m: int, block_n: int, leading: bool = False) -> AotBuild:
     pointer = f"*{_TRITON_TYPE[dtype]}"
     return _contiguous_rows_build(
         _reduce_rows_kernel, dtype, {"x_ptr": pointer, "out_ptr": pointer},
         {"p": "fp32", "correction": "fp32"},
         {"OP": _OP_CODE[op], "ACC": acc_dtype(dtype), "CAST": tl_dtype(dtype), "BLOCK_M": block_m,
          "BLOCK_N": block_n},
-        f"{op} BLOCK_M={block_m} BLOCK_N={block_n}",
+        f"{op}{' dim 0' if leading else ''} BLOCK_M={block_m} BLOCK_N={block_n}", leading,
     )
 
 
@@ -686,13 +696,14 @@ def _extremum_build(dtype: torch.dtype, block_m: int, block_n: int) -> AotBuild:
     )
 
 
-# the GPU tiles of _blocks: long rows (1 x 4096) and short rows (64 x 64)
+# the GPU tiles of _blocks: long rows (1 x 4096), short rows (64 x 64), a leading dim (64 x 64)
 AOT_BUILDS: list[AotBuild] = [
     build
     for dtype in (torch.float16, torch.bfloat16, torch.float32)
     for build in (
         _row_build("sum", dtype, 1, 4096),
         _row_build("sum", dtype, 64, 64),
+        _row_build("sum", dtype, 64, 64, leading=True),
         _row_build("logsumexp", dtype, 1, 4096),
         _row_build("var", dtype, 1, 4096),
         _extremum_build(dtype, 1, 4096),
