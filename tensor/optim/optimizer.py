@@ -20,6 +20,16 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.modules.module import forget_grads, typename
 
+_HYPERPARAMETER_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_hyperparameters(**values: float) -> None:
+    """torch's ValueError for the first negative hyperparameter, in the order given
+    ("Invalid learning rate: -1", "Invalid momentum value: -0.5", ...)."""
+    for name, value in values.items():
+        if value < 0.0:
+            raise ValueError(f"Invalid {_HYPERPARAMETER_WORDS.get(name, name + ' value')}: {value}")
+
 
 class Optimizer:
     """Base class: ``Optimizer(params, defaults)`` with ``params`` an iterable of tensors
