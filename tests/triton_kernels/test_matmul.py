@@ -273,3 +273,23 @@ def test_autotuned_launch_path(monkeypatch):
     assert launches.by_kernel == {"_matmul_kernel": 1}
     assert_close(got, torch.relu(torch.addmm(bias, a, b)))
     assert_close(mm.matmul(a.t().t(), b), a @ b)
+
+
+class _MatMul(torch.autograd.Function):
+    """C = A @ B with both VJPs as this module's matmul on transposed views (fp64 gradcheck)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return mm.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return mm.matmul(grad, b.transpose(-1, -2)), mm.matmul(a.transpose(-1, -2), grad)
+
+
+def test_fp64_gradcheck():
+    a = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(2, 3, 2, dtype=torch.float64)[1].requires_grad_()  # a view at an offset
+    assert torch.autograd.gradcheck(_MatMul.apply, (a, b), eps=1e-6, atol=1e-8, rtol=1e-6)
