@@ -309,6 +309,10 @@ def test_long_gather_and_scatter():
     small = index[:, :16]
     torch.testing.assert_close(I.scatter_add((4, 4096), 1, small % 4096, src),
                                torch.zeros(4, 4096).scatter_add(1, small % 4096, src))
+    positions = torch.randint(0, 8192, (131072,))
+    grad = torch.randn(131072)
+    torch.testing.assert_close(I.index_add((8192,), 0, positions, grad),
+                               torch.zeros(8192).index_add(0, positions, grad), rtol=1e-5, atol=1e-4)
 
 
 def test_small_tiles_cover_many_programs_and_loop_trips(monkeypatch):

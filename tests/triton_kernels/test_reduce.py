@@ -308,6 +308,13 @@ def test_errors_are_torchs():
     assert_matches(R.reduce("prod", torch.empty(2, 0), (1,)), torch.ones(2))
 
 
+def test_more_strided_dims_than_the_kernel_indexes_raise_clearly():
+    x = torch.randn(2, 3, 2, 3, 2, 3).permute(5, 3, 1, 4, 2, 0)[..., ::2]  # 6 dims no two of which merge
+    with pytest.raises(NotImplementedError, match="strided dims remain after collapsing"):
+        R.reduce("sum", x, (5,))
+    assert_matches(R.reduce("sum", x.contiguous(), (5,)), x.sum(5))
+
+
 @pytest.mark.slow
 def test_long_rows():
     x = torch.randn(2, 131072)
