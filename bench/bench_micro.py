@@ -178,6 +178,92 @@ def gc_share_row(times) -> tuple[str, float]:
     return row, micro
 
 
+def _inline_ops() -> dict:
+    """add, mul and relu with the node's seven slots stored in the op itself.
+
+    The fastest form of an op, which micro/engine.py does not use: it builds
+    every node through one `_node(...)` call so that each op stays one line.
+    """
+    from micro.engine import _constant
+
+    new = object.__new__
+
+    def add(self, other):
+        other = other if isinstance(other, MicroValue) else _constant(other, "add")
+        out = new(MicroValue)
+        out.data = self.data + other.data
+        out.grad = 0.0
+        out._op = "add"
+        out._a = self
+        out._da = 1.0
+        out._b = other
+        out._db = 1.0
+        return out
+
+    def mul(self, other):
+        other = other if isinstance(other, MicroValue) else _constant(other, "mul")
+        out = new(MicroValue)
+        out.data = self.data * other.data
+        out.grad = 0.0
+        out._op = "mul"
+        out._a = self
+        out._da = other.data
+        out._b = other
+        out._db = self.data
+        return out
+
+    def relu(self):
+        out = new(MicroValue)
+        out.data = self.data if self.data > 0.0 else 0.0
+        out.grad = 0.0
+        out._op = "relu"
+        out._a = self
+        out._da = 1.0 if self.data > 0.0 else 0.0
+        out._b = None
+        out._db = 0.0
+        return out
+
+    return {"__add__": add, "__mul__": mul, "relu": relu}
+
+
+def readable_cost(rounds: int, points, labels) -> dict[str, list[float]]:
+    """Per-round ratios inline / readable (GC off) of micro's forward and of its whole step."""
+    readable = {name: getattr(MicroValue, name) for name in ("__add__", "__mul__", "relu")}
+    forms = {"readable": readable, "inline": _inline_ops()}
+    model = GenericMLP(MicroValue)
+    times = {(form, part): [] for form in forms for part in ("forward", "step")}
+    gc.collect()
+    gc.disable()
+    try:
+        losses = []
+        for ops in forms.values():  # the same graph either way
+            for name, op in ops.items():
+                setattr(MicroValue, name, op)
+            loss = total_loss(MicroValue, model, points, labels)
+            losses.append((loss.data, count_nodes(loss)))
+        if losses[0] != losses[1]:
+            raise AssertionError(f"inline ops build another graph: {losses}")
+        for round_index in range(rounds):
+            for form in forms if round_index % 2 == 0 else reversed(forms):
+                for name, op in forms[form].items():
+                    setattr(MicroValue, name, op)
+                start = time.perf_counter()
+                loss = total_loss(MicroValue, model, points, labels)
+                times[form, "forward"].append(time.perf_counter() - start)
+                del loss
+                start = time.perf_counter()
+                training_step(MicroValue, model, points, labels)
+                times[form, "step"].append(time.perf_counter() - start)
+    finally:
+        for name, op in readable.items():
+            setattr(MicroValue, name, op)
+        gc.enable()
+    return {
+        part: [i / r for i, r in zip(times["inline", part], times["readable", part], strict=True)]
+        for part in ("forward", "step")
+    }
+
+
 CHAIN_PROGRAM = """
 import sys
 from {module} import Value
@@ -206,12 +292,22 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fast smoke run, no targets")
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--readable-cost",
+        action="store_true",
+        help="only measure what micro's one-line ops cost against slots stored inline",
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 7)
     steps = 1 if args.quick else 3
     depths = CHAIN_DEPTHS[:3] if args.quick else CHAIN_DEPTHS
 
     points, labels = make_moons(100)
+    if args.readable_cost:
+        ratios = readable_cost(rounds * 3, points, labels)
+        for part, values in ratios.items():
+            print(f"inline / readable, {part} (GC off): {summary(values)}")
+        return 0
 
     losses = {
         name: total_loss(value_class, GenericMLP(value_class), points, labels)

@@ -25,3 +25,16 @@ def test_quick_bench_runs_and_node_counts_match():
     tracked_row = next(line for line in result.stdout.splitlines() if "GC-tracked objects" in line)
     micro_tracked = float(tracked_row.split("|")[2])
     assert 0.9 < micro_tracked <= 1.0  # one per node; the graph's few leaves were made before
+
+
+def test_readable_cost_runs_and_builds_the_same_graph():
+    # The inline forms must build micro's graph exactly; the run raises if they do not.
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--readable-cost", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    for part in ("forward", "step"):
+        assert f"inline / readable, {part} (GC off): " in result.stdout
