@@ -9,6 +9,9 @@ arithmetic (``_common.round_to_bf16``), which the interpreter gets right.
 """
 
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -708,3 +711,39 @@ def test_subtraction_with_a_bool_operand_errors_as_torch():
         with pytest.raises(RuntimeError) as mine:
             E.binary("sub", a, b)
         assert str(mine.value) == str(theirs.value)
+
+
+_PTX_SCRIPT = """
+import re, sys
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from triton_kernels.elementwise import AOT_BUILDS
+for index in map(int, sys.argv[1:]):
+    build = AOT_BUILDS[index]
+    names = list(build.signature)
+    attrs = {(names.index(n),): [["tt.divisibility", 16]] for n in build.divisible}
+    source = ASTSource(fn=build.kernel, signature=build.signature, constexprs=build.constexprs, attrs=attrs)
+    compiled = triton.compile(source, target=GPUTarget("cuda", 80, 32),
+                              options={"num_warps": build.num_warps, "num_stages": build.num_stages})
+    print(index, " ".join(sorted(set(re.findall(r"(?:ld|st)\\.global[.\\w]*", compiled.asm["ptx"])))))
+"""
+
+
+@pytest.mark.slow
+def test_contiguous_builds_use_16_byte_vector_memory_access(tmp_path):
+    """The rank-1 fast path compiles (sm_80, no GPU needed) to 16-byte loads and stores; rank 5 to scalar ones."""
+    picks = {i: b for i, b in enumerate(E.AOT_BUILDS) if b.config.startswith(("add ", "mul_backward "))}
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    env.update(TRITON_CACHE_DIR=str(tmp_path / "cache"), TRITON_DEFAULT_FP_FUSION="1")
+    result = subprocess.run([sys.executable, "-c", _PTX_SCRIPT, *map(str, picks)], env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
+    assert len(lines) == len(picks) >= 8
+    for index, build in picks.items():
+        accesses = lines[str(index)]
+        if "rank=1" in build.config:
+            assert "ld.global.v4.b32" in accesses and "st.global.v4.b32" in accesses, (build.config, accesses)
+        else:
+            assert ".v4" not in accesses, (build.config, accesses)
