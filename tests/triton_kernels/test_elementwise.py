@@ -732,7 +732,7 @@ for index in map(int, sys.argv[1:]):
 
 @pytest.mark.slow
 def test_contiguous_builds_use_16_byte_vector_memory_access(tmp_path):
-    """The rank-1 fast path compiles (sm_80, no GPU needed) to 16-byte loads and stores; rank 5 to scalar ones."""
+    """The rank-1 fast path compiles (sm_80, no GPU needed) to 16-byte loads and stores; rank 5 to scalar."""
     picks = {i: b for i, b in enumerate(E.AOT_BUILDS) if b.config.startswith(("add ", "mul_backward "))}
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
     env.update(TRITON_CACHE_DIR=str(tmp_path / "cache"), TRITON_DEFAULT_FP_FUSION="1")
