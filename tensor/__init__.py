@@ -58,5 +58,6 @@ long = int64
 int = int32  # noqa: A001
 short = int16
 
-from . import cuda, func, nn, optim  # noqa: E402  (they build on everything above)
+from . import cuda, func, nn, optim, utils  # noqa: E402  (they build on everything above)
 from .serialization import load, save  # noqa: E402
+from .utils.data import Generator  # noqa: E402  (seeds DataLoader shuffles, random_split)
