@@ -43,6 +43,7 @@ from ._common import (
     collapse_dims,
     interpreting,
     launch,
+    wrap_dim,
 )
 from .reduce import (
     MAX_STRIDED_DIMS,
@@ -53,7 +54,6 @@ from .reduce import (
     tile_elements,
     torch_dtype_name,
     unravel,
-    wrap_dim,
 )
 
 _INDEX_DTYPES = (torch.int32, torch.int64)

@@ -41,6 +41,7 @@ from ._common import (
     interpreting,
     launch,
     tl_dtype,
+    wrap_dim,
 )
 
 # the ops of _reduce_rows_kernel (constexpr codes)
@@ -312,16 +313,6 @@ def check_tensor(name: str, x, allowed=_ALL_DTYPES) -> None:
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"triton_kernels.{name}: expected a torch.Tensor, got {type(x).__name__}")
     check_dtype(name, x, allowed)
-
-
-def wrap_dim(dim: int, ndim: int) -> int:
-    """torch's dim wrapping (a 0-d tensor accepts -1 and 0), with its IndexError."""
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim % n
 
 
 def _normalize_dims(x: torch.Tensor, dims) -> tuple[int, ...]:
