@@ -654,6 +654,11 @@ def index_put(x: torch.Tensor, indices: Sequence[torch.Tensor], values, accumula
     check_tensor("index_put", x)
     indices = tuple(indices)
     for index in indices:
+        if isinstance(index, torch.Tensor) and index.dtype in (torch.bool, torch.uint8):
+            raise NotImplementedError(
+                "triton_kernels.index_put: mask (bool/byte) indices are not supported; pass the int64 "
+                "positions (mask.nonzero(as_tuple=True))"
+            )
         if not isinstance(index, torch.Tensor) or index.dtype not in _INDEX_DTYPES:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if isinstance(values, torch.Tensor):

@@ -296,6 +296,8 @@ def test_write_errors_are_torchs_and_change_nothing():
         assert not any(name in launches.by_kernel for name in
                        ("_scatter_add_kernel", "_index_put_kernel", "_masked_fill_kernel"))
     assert torch.equal(x, before)
+    with pytest.raises(NotImplementedError, match="mask"):
+        I.index_put(x, (torch.tensor([True, False]),), torch.tensor(1.0))
     with pytest.raises(TypeError, match="complex64"):
         I.gather(torch.zeros(2, dtype=torch.complex64), 0, torch.tensor([0]))
 
