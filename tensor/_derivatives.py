@@ -231,7 +231,7 @@ class Pow(Op):
         (a,) = ctx.saved_tensors
         p = ctx.exponent
         if p == 0:
-            return grad * 0, None
+            return zeros_like(grad), None
         return grad * p * a ** (p - 1), None
 
 
@@ -510,7 +510,91 @@ class Sign(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return zeros_like(grad)  # a constant: not connected to the graph, as torch's
+
+
+class FloorDivide(Op):
+    """out = floor(a / b); torch implements no derivative (its node is ``NotImplemented``)."""
+
+    node_name = "NotImplemented"
+    primitive = "floor_divide"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return getattr(ctx.backend, ctx._op.primitive)(data(a), data(b), binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(f"derivative for aten::{ctx._op.primitive} is not implemented")
+
+
+class RemainderOfNumber(FloorDivide):
+    """out = number % b: torch implements no derivative for b here."""
+
+    node_name = "NotImplemented"
+    primitive = "remainder"
+
+
+class Remainder(Op):
+    """out = a - floor(a / b) * b (the sign of b);  da = grad,  db = -grad * floor(a / b)."""
+
+    node_name = "RemainderBackward1"
+    primitive = "remainder"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b, keep_a=_requires_grad(b), keep_b=_requires_grad(b))
+        return getattr(ctx.backend, ctx._op.primitive)(data(a), data(b), binary_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = _unpack_pair(ctx)
+        needs = ctx.needs_input_grad
+        # the rounded quotient is piecewise constant: no graph through it (as torch's)
+        grad_b = -grad * ctx._op.quotient(a.detach(), b.detach()) if needs[1] else None
+        return grad if needs[0] else None, grad_b
+
+    @staticmethod
+    def quotient(a, b):
+        return (a / b).floor()
+
+
+class RemainderScalar(Remainder):
+    node_name = "RemainderBackward0"
+
+
+class Fmod(Remainder):
+    """out = a - trunc(a / b) * b (the sign of a);  da = grad,  db = -grad * trunc(a / b)."""
+
+    node_name = "FmodBackward1"
+    primitive = "fmod"
+
+    @staticmethod
+    def quotient(a, b):
+        return (a / b).trunc()
+
+
+class FmodScalar(Fmod):
+    node_name = "FmodBackward0"
+
+
+class Cumsum(Op):
+    """out[i] = sum of a[..i] along dim;  da = the reversed cumulative sum of grad along dim."""
+
+    node_name = "CumsumBackward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, dim, dtype):
+        ctx.dim = dim
+        return ctx.backend.cumsum(a._data, dim, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ._ops import flip
+
+        dim = ctx.dim
+        return flip(flip(grad, (dim,)).cumsum(dim), (dim,)), None, None
 
 
 class Round(Op):
@@ -524,7 +608,7 @@ class Round(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return zeros_like(grad)  # a constant: not connected to the graph, as torch's
 
 
 class Clamp(Op):
@@ -1638,6 +1722,8 @@ class Prod(Op):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
+        if a.ndim == 0:
+            return grad, None, None, None  # the product of one value is that value
         dims, keepdim = ctx.dims, ctx.keepdim
         zero = a == 0
         a_or_one = where(zero, ones_like(a), a)
@@ -1760,6 +1846,26 @@ class Addmm(Op):
         return (grad if needs[0] else None,
                 backend.matmul(grad, backend.permute(mat2._data, (1, 0))) if needs[1] else None,
                 _mat2_grad(backend, mat1._data, mat2._data, grad) if needs[2] else None)
+
+
+class AddmmRelu(Addmm):
+    """The AddmmBackward0 node of relu(bias + mat1 @ mat2) computed by one kernel: its
+    output already holds the ReLU's values, read only by the ReluOfAddmm node above it;
+    the backward is Addmm's (it needs mat1 and mat2, not the output)."""
+
+    @staticmethod
+    def forward(ctx, bias, mat1, mat2):
+        ctx.save_for_backward(mat1, mat2)
+        return ctx.backend.addmm_relu(bias._data, mat1._data, mat2._data)
+
+
+class ReluOfAddmm(Relu):
+    """The ReluBackward0 node over an AddmmRelu: the kernel applied the ReLU already, so the
+    output is that storage; the backward is Relu's (from the saved output)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a._data
 
 
 def _mat2_grad(backend, mat1, mat2, grad):

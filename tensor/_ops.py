@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import functools
 import math
 import numbers
 import warnings
@@ -333,9 +334,18 @@ def pow(input, exponent) -> Tensor:
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if isinstance(exponent, bool):
             return clone(input) if exponent else ones_like(input)
+    _check_integer_power(input, exponent)
     if isinstance(exponent, Tensor):
         return F.PowTensor.apply(input, _as_operand(exponent, input))
     return F.Pow.apply(input, exponent)
+
+
+def _check_integer_power(input, exponent) -> None:
+    """An integer tensor to a negative integer number: torch's RuntimeError (numpy's is a ValueError)."""
+    if input.is_floating_point():
+        return
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
 def _compare(op_name):
@@ -423,12 +433,36 @@ cos = _unary(F.Cos, "cos")
 tan = _unary(F.Tan, "tan")
 tanh = _unary(F.Tanh, "tanh")
 sigmoid = _unary(F.Sigmoid, "sigmoid")
-relu = _unary(F.Relu, "relu")
+
+
+def relu(input) -> Tensor:
+    """max(input, 0) elementwise (not for bool tensors, as torch)."""
+    if input.dtype is D.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return F.Relu.apply(input)
+
+
+relu.__doc__ += "\n\n" + F.Relu.__doc__
 sqrt = _unary(F.Sqrt, "sqrt")
 rsqrt = _unary(F.Rsqrt, "rsqrt")
 abs = _unary(F.Abs, "abs")
 sign = _unary(F.Sign, "sign")
-round = _unary(F.Round, "round")
+
+
+def _rounding(op, name):
+    def fn(input) -> Tensor:
+        if input.dtype is D.bool_:
+            raise NotImplementedError(f"\"{name}_vml_cpu\" not implemented for 'Bool'")
+        if not input.is_floating_point():
+            return clone(input)  # integers are already whole: a copy of the same dtype, as torch
+        return op.apply(input)
+
+    fn.__name__ = name
+    fn.__doc__ = op.__doc__
+    return fn
+
+
+round = _rounding(F.Round, "round")
 absolute = abs
 
 
@@ -555,6 +589,8 @@ class _ReturnTypes:
     max = collections.namedtuple("max", ["values", "indices"])
     min = collections.namedtuple("min", ["values", "indices"])
     sort = collections.namedtuple("sort", ["values", "indices"])
+    topk = collections.namedtuple("topk", ["values", "indices"])
+    kthvalue = collections.namedtuple("kthvalue", ["values", "indices"])
 
 
 return_types = _ReturnTypes
@@ -587,7 +623,10 @@ def _min_max(name, all_op, dim_op, maximum_fn):
         d = _normalize_dim(dim, input.ndim)
         if input.ndim and input.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-        values, indices = dim_op.apply(input, d if input.ndim else None, keepdim)
+        if input.ndim == 0:  # a 0-d input reduces as a 1-element vector along dim 0
+            values, indices = dim_op.apply(input.reshape(1), 0, False)
+        else:
+            values, indices = dim_op.apply(input, d, keepdim)
         guard_indices(values, (indices,))
         return getattr(return_types, name)(values, indices)
 
@@ -606,14 +645,24 @@ min = _min_max("min", F.MinAll, F.MinDim, minimum)
 
 def amax(input, dim=(), keepdim=False) -> Tensor:
     """The maximum over ``dim`` (all dims by default); the gradient splits evenly among ties."""
-    dims = _reduce_all_or_dims(input, dim)
-    return F.Amax.apply(input, dims, keepdim)
+    return F.Amax.apply(input, _nonempty_reduction_dims("amax", input, dim), keepdim)
 
 
 def amin(input, dim=(), keepdim=False) -> Tensor:
     """The minimum over ``dim`` (all dims by default); the gradient splits evenly among ties."""
+    return F.Amin.apply(input, _nonempty_reduction_dims("amin", input, dim), keepdim)
+
+
+def _nonempty_reduction_dims(name, input, dim):
+    """The dims of a reduction without identity (amax, amin), refusing empty ones as torch."""
     dims = _reduce_all_or_dims(input, dim)
-    return F.Amin.apply(input, dims, keepdim)
+    if dims is None and input.numel() == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                         "Specify the reduction dim with the 'dim' argument.")
+    for d in dims or ():
+        if input.ndim and input.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    return dims
 
 
 def _arg_reduce(name):
@@ -724,9 +773,9 @@ def _bool_reduce(name):
 
 all = _bool_reduce("all")
 any = _bool_reduce("any")
-floor = _unary(F.Floor, "floor")
-ceil = _unary(F.Ceil, "ceil")
-trunc = _unary(F.Trunc, "trunc")
+floor = _rounding(F.Floor, "floor")
+ceil = _rounding(F.Ceil, "ceil")
+trunc = _rounding(F.Trunc, "trunc")
 fix = trunc
 
 
@@ -1276,6 +1325,8 @@ def _setitem(input, index, value) -> None:
     if not isinstance(value, (Tensor, numbers.Number)):
         raise TypeError(f"can't assign a {type(value).__name__} to a "
                         f"torch.{_SCALAR_NAME[input.dtype.name]}Tensor")
+    if not isinstance(value, Tensor):
+        value = _fitting(value, input.dtype)  # torch checks the value before the index
     view, advanced = _basic_index(input, index, for_setitem=True)
     if not advanced:
         if isinstance(value, Tensor):
@@ -1658,6 +1709,316 @@ def zero_(self):
     return fill_(self, 0)
 
 
+# ------------------------------------------------------------- everyday ops
+
+def _integer_division_check(input, other) -> None:
+    """torch raises for an integer division by zero (numpy would write 0)."""
+    divisor = other if isinstance(other, Tensor) else tensor(other)
+    dividend_float = isinstance(input, float) or (isinstance(input, Tensor) and input.is_floating_point())
+    if not dividend_float and not divisor.is_floating_point() and bool((divisor == 0).any()):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def floor_divide(input, other) -> Tensor:
+    """floor(input / other), elementwise (``//``); integers stay integers; no derivative (torch)."""
+    if isinstance(input, Tensor):
+        other = _as_operand(other, input)
+    _integer_division_check(input, other)
+    return F.FloorDivide.apply(input, other)
+
+
+def remainder(input, other) -> Tensor:
+    """input - floor(input / other) * other (``%``: the sign of the divisor, as Python's)."""
+    if isinstance(input, Tensor):
+        other = _as_operand(other, input)
+    _integer_division_check(input, other)
+    if not isinstance(input, Tensor):
+        return F.RemainderOfNumber.apply(input, other)
+    return (F.Remainder if isinstance(other, Tensor) else F.RemainderScalar).apply(input, other)
+
+
+def fmod(input, other) -> Tensor:
+    """input - trunc(input / other) * other (the sign of the dividend, as C's fmod)."""
+    other = _as_operand(other, input)
+    _integer_division_check(input, other)
+    return (F.Fmod if isinstance(other, Tensor) else F.FmodScalar).apply(input, other)
+
+
+def dot(input, other) -> Tensor:
+    """sum(input * other) of two 1-D tensors of one dtype (torch's checks)."""
+    _check_tensor_argument("dot", "tensor", other, 2)
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.dtype is not other.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{dtype_name(input.dtype)} and {dtype_name(other.dtype)}")
+    return matmul(input, other)
+
+
+def mv(input, vec) -> Tensor:
+    """Matrix (n, m) times vector (m,)."""
+    _check_tensor_argument("mv", "vec", vec, 2)
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    return matmul(input, vec)
+
+
+def outer(input, vec2) -> Tensor:
+    """out[i, j] = input[i] * vec2[j] (torch computes it as a product: MulBackward0)."""
+    _check_tensor_argument("outer", "vec2", vec2, 2)
+    return mul(reshape(input, (-1, 1)), vec2)
+
+
+def _check_tensor_argument(fn_name: str, arg_name: str, value, position: int) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn_name}(): argument '{arg_name}' (position {position}) must be Tensor, "
+                        f"not {type(value).__name__}")
+
+
+def narrow(input, dim: int, start: int, length: int) -> Tensor:
+    """The view of ``length`` entries from ``start`` along ``dim`` (start may be negative)."""
+    d = _normalize_dim(dim, input.ndim)
+    size = input.shape[d]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
+                         f"{start if start >= 0 else start - size})")
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return F.Slice.apply(input, d, start, start + length, 1)
+
+
+def select(input, dim: int, index: int) -> Tensor:
+    """The view at ``index`` along ``dim`` (that dim removed): ``x.select(0, i)`` is ``x[i]``."""
+    d = _normalize_dim(dim, input.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {dim}")
+    return F.Select.apply(input, d, index % size)
+
+
+def flip(input, *dims) -> Tensor:
+    """The entries in reverse order along each of ``dims`` (a copy): ``flip(x, (0, 1))``,
+    ``x.flip(0, 1)``."""
+    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    if input.ndim == 0:
+        for d in dims:
+            _normalize_dim(d, 0)
+        return clone(input)
+    key = [slice(None)] * input.ndim
+    for d in (_normalize_dim(d, input.ndim) for d in dims):
+        key[d] = arange(input.shape[d] - 1, -1, -1, device=input.device)
+    out = input
+    for d, item in enumerate(key):
+        if isinstance(item, Tensor):
+            out = index_select(out, d, item)
+    return out if out is not input else clone(input)
+
+
+def roll(input, shifts, dims=None) -> Tensor:
+    """Entries shifted by ``shifts`` along ``dims``, wrapping around (flattened when dims is None)."""
+    if dims is None:
+        return roll(flatten(input), shifts, 0).reshape(input.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    out = input
+    for shift, dim in zip(shifts, dims):
+        d = _normalize_dim(dim, input.ndim)
+        n = input.shape[d]
+        if n:
+            out = index_select(out, d, remainder(arange(n, device=input.device) - shift, n))
+    return out
+
+
+def _triangle(input, diagonal: int, lower: bool) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+    rows, cols = input.shape[-2], input.shape[-1]
+    offset = arange(cols, device=input.device) - arange(rows, device=input.device).reshape(rows, 1)
+    keep = offset <= diagonal if lower else offset >= diagonal
+    return where(keep, input, zeros((), dtype=input.dtype, device=input.device))
+
+
+def tril(input, diagonal: int = 0) -> Tensor:
+    """The lower triangle (on and below the ``diagonal``-th diagonal) of the last two dims."""
+    return _triangle(input, diagonal, True)
+
+
+def triu(input, diagonal: int = 0) -> Tensor:
+    """The upper triangle (on and above the ``diagonal``-th diagonal) of the last two dims."""
+    return _triangle(input, diagonal, False)
+
+
+def diag(input, diagonal: int = 0) -> Tensor:
+    """A 1-D input becomes the ``diagonal``-th diagonal of a square matrix; of a 2-D input,
+    the ``diagonal``-th diagonal as a 1-D tensor."""
+    if input.ndim == 1:
+        n = input.shape[0] + builtins.abs(diagonal)
+        positions = arange(input.shape[0], device=input.device)
+        rows = positions + builtins.max(-diagonal, 0)
+        cols = positions + builtins.max(diagonal, 0)
+        out = zeros(n, n, dtype=input.dtype, device=input.device)
+        out[rows, cols] = input
+        return out
+    if input.ndim != 2:
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{input.ndim}D")
+    rows, cols = input.shape
+    length = builtins.max(0, builtins.min(rows + builtins.min(diagonal, 0), cols - builtins.max(diagonal, 0)))
+    positions = arange(length, device=input.device)
+    return input[positions + builtins.max(-diagonal, 0), positions + builtins.max(diagonal, 0)]
+
+
+def cumsum(input, dim: int, *, dtype=None) -> Tensor:
+    """out[i] = input[0] + ... + input[i] along ``dim`` (integers and bools sum as int64)."""
+    _check_autograd_dtype(input, dtype)
+    if dtype is None and not input.dtype.is_floating_point:
+        dtype = D.int64
+    d = _normalize_dim(dim, input.ndim) if input.ndim else 0
+    if input.ndim == 0:
+        return input.clone() if dtype is None else input.to(dtype)
+    return F.Cumsum.apply(input, d, dtype)
+
+
+def repeat(input, *sizes) -> Tensor:
+    """The tensor tiled ``sizes[i]`` times along each dim (extra leading sizes add dims)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    shape = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
+    interleaved = []
+    for n in shape:
+        interleaved += [1, n]
+    tiled = []
+    for r, n in zip(sizes, shape):
+        tiled += [r, n]
+    out = reshape(input, tuple(interleaved)).expand(*tiled)
+    return reshape(out, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor:
+    """Each entry repeated ``repeats`` times (an int, or a tensor of counts) along ``dim``
+    (flattened when dim is None)."""
+    if dim is None:
+        input, dim = flatten(input), 0
+    d = _normalize_dim(dim, input.ndim)
+    if isinstance(repeats, Tensor) and repeats.numel() != 1:
+        counts = repeats.tolist()
+        if len(counts) != input.shape[d]:
+            raise RuntimeError("repeats must have the same size as input along dim")
+        index = tensor([i for i, c in enumerate(counts) for _ in range(c)], dtype=D.int64,
+                       device=input.device)
+        return index_select(input, d, index)
+    count = int(repeats)
+    if count < 0:
+        raise RuntimeError("repeats can not be negative")
+    expanded = unsqueeze(input, d + 1)
+    shape = list(expanded.shape)
+    shape[d + 1] = count
+    out_shape = list(input.shape)
+    out_shape[d] *= count
+    return reshape(expanded.expand(*shape), tuple(out_shape))
+
+
+def index_select(input, dim: int, index) -> Tensor:
+    """The entries at ``index`` (a 1-D integer tensor) along ``dim``."""
+    _check_tensor_argument("index_select", "index", index, 3)
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if index.dtype not in (D.int64, D.int32):
+        raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
+    d = _normalize_dim(dim, input.ndim) if input.ndim else 0
+    if input.ndim == 0:
+        return _getitem(input.reshape(1), index.reshape(-1)).reshape(index.shape)
+    return _getitem(input, (slice(None),) * d + (index.reshape(-1),))
+
+
+def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """(values, indices) of the ``k`` largest (or smallest) entries along ``dim``, in order."""
+    d = _normalize_dim(dim, input.ndim) if input.ndim else 0
+    size = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    values, indices = sort(input, d, descending=largest)
+    if input.ndim == 0:
+        return return_types.topk(values, indices)
+    return return_types.topk(narrow(values, d, 0, k), narrow(indices, d, 0, k))
+
+
+def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
+    """(values, indices) of the k-th smallest entry (1-based) along ``dim``."""
+    d = _normalize_dim(dim, input.ndim) if input.ndim else 0
+    size = input.shape[d] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+    values, indices = sort(input, d)
+    if input.ndim == 0:
+        return return_types.kthvalue(values, indices)
+    values, indices = narrow(values, d, k - 1, 1), narrow(indices, d, k - 1, 1)
+    if not keepdim:
+        values, indices = squeeze(values, d), squeeze(indices, d)
+    return return_types.kthvalue(values, indices)
+
+
+def randperm(n: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0 .. n-1 (the order that sorts n uniform draws)."""
+    if n < 0:
+        raise RuntimeError(f"randperm is only implemented for non-negative n, but got n={n}")
+    out = argsort(rand(n, dtype=D.float64, device=device))
+    return out.to(dtype) if dtype is not None else out
+
+
+def normal(mean, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Draws from N(mean, std^2): elementwise for tensor ``mean``/``std``, or of ``size``."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        shape = _broadcast_shape(tuple(mean.shape) if isinstance(mean, Tensor) else (),
+                                 tuple(std.shape) if isinstance(std, Tensor) else ())
+        with grad_mode.no_grad():
+            return randn(*shape, dtype=like.dtype, device=like.device) * std + mean
+    if size is None:
+        raise TypeError("normal() missing the 'size' argument for float mean and std")
+    out = randn(*_shape_arg((size,) if isinstance(size, int) else (tuple(size),)), dtype=dtype,
+                device=device) * std + mean
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids: output i varies along dim i ('ij'); 'xy' swaps the first two dims.
+    Without ``indexing`` torch warns and uses 'ij'."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+            "argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: "
+                           f"{indexing}")
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        order[0], order[1] = 1, 0
+    sizes = [tensors[i].numel() for i in order]
+    grids = []
+    for i, t in enumerate(tensors):
+        shape = [1] * len(tensors)
+        shape[order.index(i)] = -1
+        grids.append(reshape(t, tuple(shape)).expand(*sizes))
+    return tuple(grids)
+
+
+not_equal = ne
+less_equal = le
+greater_equal = ge
+absolute = abs
+swapdims = transpose
+
+
 # ------------------------------------------------------- torch's everyday extras
 
 inf = math.inf
@@ -1811,6 +2172,76 @@ def _fill_random(self, values):
         return copy_(self, values)
 
 
+# ------------------------------------------- keyword spellings torch also accepts
+
+def _numpy_keywords(fn):
+    """Accept numpy's ``axis=``/``keepdims=`` for torch's ``dim=``/``keepdim=``, as torch does."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if "axis" in kwargs:
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _size_keyword(fn):
+    """Accept ``size=`` for a creation function's sizes (``zeros(size=(2, 3))``), as torch does."""
+    @functools.wraps(fn)
+    def wrapper(*size, **kwargs):
+        if "size" in kwargs:
+            if size:
+                raise TypeError(f"{fn.__name__}() got multiple values for argument 'size'")
+            size = (kwargs.pop("size"),)
+        return fn(*size, **kwargs)
+
+    return wrapper
+
+
+def _requires_grad_anywhere(values) -> bool:
+    return builtins.any(
+        (isinstance(v, Tensor) and v.requires_grad)
+        or (isinstance(v, (list, tuple)) and _requires_grad_anywhere(v)) for v in values
+    )
+
+
+def _with_out(fn):
+    """Accept ``out=``: the result is written into ``out`` (resized if its shape differs, with
+    torch's warning when it was not empty) and ``out`` is returned; refused under autograd."""
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if _state.grad_enabled and _requires_grad_anywhere(list(args) + list(kwargs.values())):
+            raise RuntimeError(
+                f"{fn.__name__}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad."
+            )
+        result = fn(*args, **kwargs)
+        if result.dtype.category > out.dtype.category:
+            raise RuntimeError(f"result type {dtype_name(result.dtype)} can't be cast to the desired "
+                               f"output type {dtype_name(out.dtype)}")
+        with grad_mode.no_grad():
+            if out.shape != result.shape:
+                if out.numel() != 0:
+                    warnings.warn(
+                        f"An output with one or more elements was resized since it had shape "
+                        f"{list(out.shape)}, which does not match the required output shape "
+                        f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+                        "release outputs will not be resized unless they have zero elements. You can "
+                        "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                        "with t.resize_(0).", UserWarning, stacklevel=2)
+                out.data = result.to(out.dtype)
+                out._version_counter[0] += 1
+            else:
+                copy_(out, result)
+        return out
+
+    return wrapper
+
+
 # --------------------------------------------------------------- method table
 
 def _reflected(fn):
@@ -1835,6 +2266,11 @@ def _size_method(fn):
     method.__doc__ = fn.__doc__
     return method
 
+
+sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, prod, logsumexp, all, any = (
+    _numpy_keywords(fn) for fn in (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, prod,
+                                   logsumexp, all, any))
+zeros, ones, empty, rand, randn = (_size_keyword(fn) for fn in (zeros, ones, empty, rand, randn))
 
 _METHODS = {
     "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
@@ -1873,12 +2309,26 @@ _METHODS = {
     "type": _type, "new_zeros": _new_factory(zeros, "new_zeros"), "new_ones": _new_factory(ones, "new_ones"),
     "new_empty": _new_factory(empty, "new_empty"), "new_full": _new_full, "new_tensor": _new_tensor,
     "new": _new, "uniform_": _uniform_, "normal_": _normal_,
+    "floor_divide": floor_divide, "remainder": remainder, "fmod": fmod, "__floordiv__": floor_divide,
+    "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder, "__rmod__": _reflected(remainder),
+    "__rxor__": bitwise_xor, "dot": dot, "mv": mv, "outer": outer, "narrow": narrow, "select": select,
+    "flip": flip, "roll": roll, "tril": tril, "triu": triu, "diag": diag, "cumsum": cumsum,
+    "repeat": repeat, "repeat_interleave": repeat_interleave, "index_select": index_select,
+    "topk": topk, "kthvalue": kthvalue, "not_equal": ne, "less_equal": le, "greater_equal": ge,
+    "absolute": abs, "swapdims": transpose,
 }
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 Tensor.T = property(_T)
 Tensor.output_nr = property(_output_nr)
+
+# out= on the common functions (methods do not take it, as in torch)
+(add, sub, mul, div, pow, matmul, mm, bmm, exp, log, sin, cos, tanh, sigmoid, sqrt, abs, neg, clamp,
+ maximum, minimum, where, cat, stack, sum, mean, cumsum, floor_divide, remainder) = (
+    _with_out(fn) for fn in (add, sub, mul, div, pow, matmul, mm, bmm, exp, log, sin, cos, tanh,
+                             sigmoid, sqrt, abs, neg, clamp, maximum, minimum, where, cat, stack, sum,
+                             mean, cumsum, floor_divide, remainder))
 Tensor.mT = property(_mT)
 
 __all__ = [

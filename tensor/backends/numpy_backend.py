@@ -269,6 +269,9 @@ mul = _binary(np.multiply)
 # nan and inf are results, not warnings, as in torch
 div = _binary(np.true_divide, quiet=True)
 pow = _binary(np.power, quiet=True)
+floor_divide = _binary(np.floor_divide, quiet=True)
+remainder = _binary(np.remainder, quiet=True)  # the sign of the divisor, as Python's %
+fmod = _binary(np.fmod, quiet=True)  # the sign of the dividend, as C's fmod
 maximum = _binary(np.maximum)
 minimum = _binary(np.minimum)
 bitwise_and = _binary(np.bitwise_and)
@@ -415,6 +418,11 @@ def mean(x, axis=None, keepdims=False):
 def prod(x, axis=None, keepdims=False, dtype=None):
     out = np.prod(x, axis=axis, keepdims=keepdims, dtype=None if dtype is None else _TO_NATIVE[dtype])
     return _arr(out)
+
+
+def cumsum(x, axis, dtype=None):
+    """Running sum along ``axis`` (in ``dtype`` when given)."""
+    return _arr(np.cumsum(x, axis=axis, dtype=None if dtype is None else _TO_NATIVE[dtype]))
 
 
 def amax(x, axis=None, keepdims=False):
@@ -757,3 +765,9 @@ def first_invalid_target(target, classes, ignore_index):
     """The first class target outside [0, classes) that is not ``ignore_index``, or None."""
     bad = ((target < 0) | (target >= classes)) & (target != ignore_index)
     return int(target[bad][0]) if bad.any() else None
+
+
+def addmm_relu(bias, mat1, mat2):
+    """relu(bias + mat1 @ mat2) (a Linear followed by a ReLU)."""
+    out = addmm(bias, mat1, mat2)
+    return _arr(np.maximum(out, 0, out=out))

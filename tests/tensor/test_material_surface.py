@@ -85,3 +85,46 @@ def test_threads_and_print_options():
         torch.set_printoptions(profile="default")
         return torch.get_num_threads() == threads, short.replace("tensor", ""), repr(value)
     same_in_both(scenario)
+
+
+OPS = {
+    "floor_divide": lambda m: (m.tensor([5.0, -7.0]) // m.tensor([2.0, 2.0]), m.tensor([5, -7]) // 2,
+                               7 // m.tensor([2, -3]), m.tensor([5, -7]) // 2.5, m.tensor([5.0]) // 0),
+    "floor_divide_backward": lambda m: (m.ones(2, requires_grad=True) // 2).sum().backward(),
+    "remainder_ints": lambda m: (m.tensor([5, -7]) % 2, 7 % m.tensor([2, -3]), 5.5 % m.tensor([2]),
+                                 m.fmod(m.tensor([5, -7]), 3)),
+    "rmod_backward": lambda m: (2.5 % m.ones(2, requires_grad=True)).sum().backward(),
+    "integer_division_by_zero": lambda m: m.tensor([5]) // 0,
+    "integer_remainder_by_zero": lambda m: m.tensor([5]) % m.tensor([0]),
+    "cumsum_ints": lambda m: (m.tensor([5, 7]).cumsum(0), m.tensor([True, True]).cumsum(0),
+                              m.tensor([[1.0, 2.0]]).cumsum(dim=1, dtype=m.float64)),
+    "meshgrid_ij": lambda m: m.meshgrid(m.tensor([1, 2]), m.tensor([3, 4, 5]), indexing="ij"),
+    "meshgrid_xy": lambda m: m.meshgrid([m.tensor([1, 2]), m.tensor([3, 4, 5])], indexing="xy"),
+    "randperm": lambda m: (sorted(m.randperm(10).tolist()), m.randperm(4).dtype == m.int64,
+                           m.randperm(3, dtype=m.float32).dtype == m.float32),
+    "normal": lambda m: (tuple(m.normal(m.zeros(3), 1.0).shape), tuple(m.normal(2.0, 3.0, size=(2, 3)).shape),
+                         tuple(m.normal(m.zeros(2, 1), m.ones(3)).shape)),
+    "dot_dtypes": lambda m: m.dot(m.ones(2), m.ones(2, dtype=m.float64)),
+    "dot_dims": lambda m: m.dot(m.ones(2, 2), m.ones(2)),
+    "dot_not_tensor": lambda m: m.dot(m.ones(2), [1.0, 2.0]),
+    "narrow_too_long": lambda m: m.ones(3).narrow(0, 2, 2),
+    "topk_too_many": lambda m: m.ones(3).topk(4),
+    "aliases": lambda m: (m.ones(2).not_equal(m.zeros(2)), m.less_equal(m.ones(2), 1), m.greater_equal(
+        m.ones(2), 2), tuple(m.ones(2, 3).swapdims(0, 1).shape), m.absolute(m.tensor([-1.0])),
+        True ^ m.tensor([True, False])),
+    "numpy_keywords": lambda m: (m.ones(2, 3).sum(axis=1, keepdims=True), m.mean(m.ones(2, 3), axis=0),
+                                 m.ones(2, 3).max(axis=1).values, m.zeros(size=(2, 3)), m.ones(size=[2])),
+    "out": lambda m: (lambda out: (m.add(m.ones(2), 1, out=out), out))(m.empty(2)),
+    "out_resized_when_empty": lambda m: (lambda out: (m.mul(m.ones(2), 3, out=out), tuple(out.shape)))(
+        m.empty(0)),
+    "out_refused_under_autograd": lambda m: m.exp(m.ones(2, requires_grad=True), out=m.empty(2)),
+    "out_cannot_cast": lambda m: m.add(m.ones(2), 1, out=m.empty(2, dtype=m.int64)),
+}
+
+
+@pytest.mark.parametrize("case", OPS)
+def test_everyday_ops(case):
+    def scenario(torch):
+        run = lambda: OPS[case](torch)  # noqa: E731
+        return error_of(run) or run()
+    same_in_both(scenario)
