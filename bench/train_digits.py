@@ -1,4 +1,4 @@
-"""Train an MLP on scikit-learn's 8x8 digits with lucidgrad's tensor (or, with --torch, torch).
+"""Train an MLP or a small CNN on scikit-learn's 8x8 digits with lucidgrad's tensor (or torch).
 
 The data set ships with scikit-learn (1797 images, 64 pixels, 10 classes; no
 download). Pixels are scaled to [0, 1] and standardised with the training
@@ -11,13 +11,20 @@ the same batch order go through torch, so the two runs can be compared line
 by line. Each epoch prints the mean training loss and the test accuracy; the
 loss curve goes to ``$LUCIDGRAD_OUT`` (default ``./tutorial_output/``).
 
-    python bench/train_digits.py            # lucidgrad
-    python bench/train_digits.py --torch    # the identical run in torch
+``--model cnn`` trains Conv2d(1, 16, 3, padding=1) - ReLU - MaxPool2d(2) - Flatten -
+Linear(256, 10) on the images as (1, 8, 8); the convolution runs as im2col (a strided
+view) and one matmul. ``--threads 1`` limits torch and the BLAS under numpy to one
+thread, for a like-for-like time per epoch.
+
+    python bench/train_digits.py                                    # lucidgrad MLP
+    python bench/train_digits.py --torch                            # the identical run in torch
+    python bench/train_digits.py --model cnn --epochs 15 --threads 1  # the CNN, one thread
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -45,6 +52,21 @@ def load_data(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     return (x_train - mean) / std, y_train, (x_test - mean) / std, y_test
 
 
+CNN_CHANNELS = 16
+
+
+def build_cnn(lib):
+    """Conv2d(1, 16, 3, padding=1) - ReLU - MaxPool2d(2) - Flatten - Linear(16 * 4 * 4, 10)."""
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, CNN_CHANNELS, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(CNN_CHANNELS * 4 * 4, 10))
+
+
+def build(lib, model: str, widths: tuple[int, ...]):
+    """The MLP of ``widths`` or the CNN, in ``lib``."""
+    return build_cnn(lib) if model == "cnn" else build_model(lib, widths)
+
+
 def build_model(lib, widths: tuple[int, ...]):
     """Linear layers of the given widths with ReLU between them, in ``lib``."""
     layers = []
@@ -55,10 +77,10 @@ def build_model(lib, widths: tuple[int, ...]):
     return lib.nn.Sequential(*layers)
 
 
-def initial_state(widths: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
+def initial_state(model: str, widths: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
     """Initial weights drawn by lucidgrad (torch's init scheme), as numpy arrays."""
     tensor.manual_seed(seed)
-    return {k: v.numpy().copy() for k, v in build_model(tensor, widths).state_dict().items()}
+    return {k: v.numpy().copy() for k, v in build(tensor, model, widths).state_dict().items()}
 
 
 def accuracy(lib, model, x: np.ndarray, y: np.ndarray) -> float:
@@ -72,8 +94,11 @@ def train(lib, args) -> tuple[list[float], float, float]:
     """Train; returns (loss per epoch, final test accuracy, seconds)."""
     x_train, y_train, x_test, y_test = load_data(args.seed)
     widths = (x_train.shape[1], *HIDDEN, 10)
-    model = build_model(lib, widths)
-    model.load_state_dict({k: lib.tensor(v) for k, v in initial_state(widths, args.seed).items()})
+    if args.model == "cnn":
+        x_train, x_test = x_train.reshape(-1, 1, 8, 8), x_test.reshape(-1, 1, 8, 8)
+    model = build(lib, args.model, widths)
+    model.load_state_dict({k: lib.tensor(v)
+                           for k, v in initial_state(args.model, widths, args.seed).items()})
     optimizer = lib.optim.Adam(model.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     losses = []
@@ -99,7 +124,7 @@ def train(lib, args) -> tuple[list[float], float, float]:
     return losses, test_accuracy, time.perf_counter() - start
 
 
-def plot(losses: list[float], name: str) -> Path:
+def plot(losses: list[float], name: str, model: str) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -107,11 +132,12 @@ def plot(losses: list[float], name: str) -> Path:
 
     out_dir = Path(os.environ.get("LUCIDGRAD_OUT", "tutorial_output"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"digits_loss_{name}.png"
+    path = out_dir / (f"digits_loss_{name}.png" if model == "mlp"
+                      else f"digits_loss_{model}_{name}.png")
     figure, axes = plt.subplots(figsize=(6, 4))
     axes.plot(range(1, len(losses) + 1), losses, marker="o")
     axes.set(xlabel="epoch", ylabel="mean training loss (cross-entropy)", yscale="log",
-             title=f"MLP on 8x8 digits ({name})")
+             title=f"{model.upper()} on 8x8 digits ({name})")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -125,16 +151,27 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit torch and numpy's BLAS to this many threads")
     args = parser.parse_args()
     if args.torch:
         import torch as lib
     else:
         lib = tensor
     name = "torch" if args.torch else "lucidgrad"
-    losses, test_accuracy, seconds = train(lib, args)
-    path = plot(losses, name)
-    print(f"{name}: test accuracy {test_accuracy:.4f} after {args.epochs} epochs in "
-          f"{seconds:.1f} s; loss curve: {path}")
+    limits = contextlib.nullcontext()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(args.threads)
+        if args.torch:
+            lib.set_num_threads(args.threads)
+    with limits:
+        losses, test_accuracy, seconds = train(lib, args)
+    path = plot(losses, name, args.model)
+    print(f"{name} {args.model}: test accuracy {test_accuracy:.4f} after {args.epochs} epochs in "
+          f"{seconds:.1f} s ({seconds / args.epochs:.2f} s per epoch); loss curve: {path}")
 
 
 if __name__ == "__main__":
