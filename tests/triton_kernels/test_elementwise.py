@@ -248,11 +248,31 @@ def test_binary_dtype_argument_and_promotion():
 LAYOUTS = ("contiguous", "transposed", "sliced", "expanded", "offset")
 
 
-def make_layout(shape, layout, dtype, seed):
-    """A tensor of ``shape`` laid out as ``layout``, its elements read where they lie (no copy)."""
+SPECIAL = torch.tensor([0.0, -0.0, math.inf, -math.inf, math.nan, 0.5, -2.5, 1e30], dtype=torch.float64)
+
+
+def identical(a, b):
+    """Same dtype, shape and bits-equal values, nan matching nan."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if not a.dtype.is_floating_point:
+        return torch.equal(a, b)
+    return torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(0.0), b.nan_to_num(0.0))
+
+
+def make_layout(shape, layout, dtype, seed, special=True):
+    """A tensor of ``shape`` laid out as ``layout``, its elements read where they lie (no copy).
+
+    Values are normal, scaled by 3, with about one in six (per a seed bit)
+    replaced by an edge value (0, -0, +-inf, nan, a half, 1e30).
+    """
     gen = torch.Generator().manual_seed(seed)
+
     def values(s):
         v = torch.randn(s, generator=gen, dtype=torch.float64) * 3
+        if special and seed % 2 and dtype.is_floating_point:
+            pick = torch.randint(0, 6 * len(SPECIAL), s, generator=gen)
+            v = torch.where(pick < len(SPECIAL), SPECIAL[pick.clamp(max=len(SPECIAL) - 1)], v)
         return v.to(dtype) if dtype != torch.bool else v > 0
     if layout == "transposed":
         return values(tuple(reversed(shape))).permute(tuple(reversed(range(len(shape)))))
@@ -285,7 +305,7 @@ def test_binary_any_layout(shape, layout_a, layout_b, drop, op, dtype, seed):
     tol = TOL[dtype] * (30 if op == "pow" and dtype == torch.float32 else 1)
     assert_matches(mine, ref, tol)
     assert n.total == (1 if mine.numel() else 0)
-    assert torch.equal(a, a_before) and torch.equal(b, b_before)
+    assert identical(a, a_before) and identical(b, b_before)
 
 
 @SETTINGS
@@ -298,7 +318,7 @@ def test_unary_any_layout(shape, layout, op, dtype, seed):
     if dtype in HALVES and ref.dtype != torch.bool:
         ref = ref.to(dtype)
     assert_matches(E.unary(op, x), ref)
-    assert torch.equal(x, before)
+    assert identical(x, before)
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 77, 1000, 1025, 4097])
@@ -444,12 +464,12 @@ def test_copy_is_a_new_contiguous_tensor():
        dtypes=st.tuples(st.sampled_from(CAST_DTYPES), st.sampled_from(CAST_DTYPES)))
 def test_copy_into_any_view(shape, dst_layout, src_layout, drop, seed, dtypes):
     dst = make_layout(shape, dst_layout, dtypes[0], seed)
-    src = make_layout(shape[drop:], src_layout, dtypes[1], seed + 1)
-    expected = dst.clone().copy_(src)
+    src = make_layout(shape[drop:], src_layout, dtypes[1], seed + 1, special=dtypes[0].is_floating_point)
+    expected = dst.clone().copy_(src)  # (nan and inf to an integer are undefined: not drawn)
     src_before = src.clone()
     assert E.copy_(dst, src) is dst
-    assert torch.equal(dst, expected)
-    assert torch.equal(src, src_before)
+    assert identical(dst, expected)
+    assert identical(src, src_before)
 
 
 def test_copy_writes_only_the_view():
@@ -621,7 +641,7 @@ def test_one_launch_per_call_and_inputs_untouched():
         with count_launches() as n:
             call()
         assert n.total == n.by_kernel["_elementwise_kernel"] == 1
-        assert torch.equal(x, x_before) and torch.equal(y, y_before)
+        assert identical(x, x_before) and identical(y, y_before)
 
 
 def test_aot_builds_name_every_kernel_argument():
