@@ -50,6 +50,7 @@ from .reduce import (
     check_tensor,
     padded_dims,
     reduce,
+    rounded_for,
     strided_offset,
     tile_elements,
     torch_dtype_name,
@@ -120,7 +121,7 @@ def _scatter_add_kernel(
         acc += value.to(ACC)
     result = tl.sum(acc, axis=1)
     out_off = c0 * os0 + c1 * os1 + c2 * os2 + c3 * os3 + t * out_dim_stride
-    tl.store(out_ptr + out_off, result.to(out_ptr.dtype.element_ty), mask=out_mask)
+    tl.store(out_ptr + out_off, rounded_for(result, out_ptr), mask=out_mask)
 
 
 @triton.jit
@@ -249,7 +250,7 @@ def _segment_sum_kernel(
     t = o % size
     c0, c1, c2, c3 = unravel(o // size, on1, on2, on3, RANK)
     out_off = c0 * os0 + c1 * os1 + c2 * os2 + c3 * os3 + t * out_dim_stride
-    tl.store(out_ptr + out_off, result.to(out_ptr.dtype.element_ty), mask=o < n_out)
+    tl.store(out_ptr + out_off, rounded_for(result, out_ptr), mask=o < n_out)
 
 
 @triton.jit
@@ -319,7 +320,7 @@ def _index_put_kernel(
             last = tl.maximum(last, tl.where(hit, b[None, :], -1))
     x = tl.load(x_ptr + x_off, mask=out_mask, other=0)
     if ACCUMULATE:
-        result = (x.to(ACC) + tl.sum(acc, axis=1)).to(out_ptr.dtype.element_ty)
+        result = rounded_for(x.to(ACC) + tl.sum(acc, axis=1), out_ptr)
     else:
         winner = tl.max(last, axis=1)
         winner_b = strided_offset(tl.maximum(winner, 0), bn1, bn2, bn3, bvs0, bvs1, bvs2, bvs3, B_RANK)

@@ -40,6 +40,7 @@ from ._common import (
     collapse_dims,
     interpreting,
     launch,
+    round_to_bf16,
     tl_dtype,
     wrap_dim,
 )
@@ -113,6 +114,20 @@ def strided_offset(lin, n1, n2, n3, s0, s1, s2, s3, RANK: tl.constexpr):
         c0, c1, c2, c3 = unravel(lin, n1, n2, n3, RANK)
         off = c0 * s0 + c1 * s1 + c2 * s2 + c3 * s3
     return off
+
+
+@triton.jit
+def rounded_for(value, ptr):
+    """``value`` converted for a store through ``ptr``: to nearest (even) on every backend.
+
+    bf16 goes through :func:`round_to_bf16` (the interpreter's own
+    conversion truncates); other dtypes convert directly.
+    """
+    if ptr.dtype.element_ty == tl.bfloat16:
+        out = round_to_bf16(value.to(tl.float32))
+    else:
+        out = value.to(ptr.dtype.element_ty)
+    return out
 
 
 @triton.jit
@@ -231,7 +246,7 @@ def _reduce_rows_kernel(
         result = (result - total * total / n) / tl.maximum(n - correction, 0.0).to(ACC)
         if OP == _STD:
             result = tl.sqrt(result)
-    tl.store(out_ptr + rows, result.to(out_ptr.dtype.element_ty), mask=row_mask)
+    tl.store(out_ptr + rows, rounded_for(result, out_ptr), mask=row_mask)
 
 
 @triton.jit
