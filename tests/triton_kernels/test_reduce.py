@@ -351,3 +351,9 @@ def test_integers_stay_exact_beyond_float_precision():
     small = torch.arange(6, dtype=torch.int32).view(2, 3)
     assert_matches(R.sum_to_shape(small, (2, 3)), small)
     assert_matches(R.sum_to_shape(small, (1, 3)), small.sum_to_size(1, 3))
+
+
+def test_bf16_results_round_to_nearest_as_torch():
+    x = (torch.randint(-100, 100, (64, 7)) / 8).to(torch.bfloat16)  # exact fp32 sums: only rounding differs
+    assert torch.equal(R.reduce("sum", x, (1,)), x.sum(1))
+    assert torch.equal(R.sum_to_shape(x, (1, 7)), x.sum_to_size(1, 7))
