@@ -37,7 +37,6 @@ HALVES = (torch.float16, torch.bfloat16)
 TORCH_UNARY = {
     "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "relu": torch.relu,
 }
-TORCH_BINARY = {}
 
 
 def torch_unary(op):
