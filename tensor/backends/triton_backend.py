@@ -20,11 +20,16 @@ only for what follows, and nowhere else:
   ``normal_`` with this backend's ``torch.Generator``;
 - creation utilities with no kernel here, never in a training step:
   ``torch.arange``, ``torch.linspace``, ``torch.eye``;
-- non-differentiable utilities with no kernel here, never in a training step:
-  ``torch.nonzero`` (boolean masks), ``torch.argsort`` (sort), and advanced
-  indexing keys that mix index tensors with slices in ``getitem``,
-  ``index_add_zeros`` and ``index_put`` (``Tensor.__getitem__`` /
-  ``index_put_``; keys made only of index tensors use the index kernels).
+- utilities with no kernel here, never in a training step of the MLPs of the
+  tests and benchmarks: ``torch.nonzero`` (boolean masks), ``torch.argsort``
+  (sort), ``torch.cumsum``, and advanced indexing keys that mix several index
+  tensors with slices in ``getitem``, ``setitem``, ``index_add_zeros`` and
+  ``index_put`` (``Tensor.__getitem__`` / ``aten.index_put_``; a single index
+  tensor uses the ``index_select`` kernel, a key of only index tensors the
+  ``index_put`` kernel).
+
+Missing here: ``erf`` (``triton_kernels.elementwise`` has no erf op), so
+``gelu`` on cuda raises.
 
 Conventions as in :mod:`.numpy_backend`: ``dtype`` arguments are
 :class:`tensor._dtypes.dtype` objects; ``axis`` is an int, a tuple of ints or
@@ -317,6 +322,9 @@ def _binary(op_name):
 
 add = _binary("add")
 sub = _binary("sub")
+floor_divide = _binary("floor_divide")
+remainder = _binary("remainder")
+fmod = _binary("fmod")
 mul = _binary("mul")
 div = _binary("div")
 pow = _binary("pow")
@@ -546,7 +554,7 @@ def setitem(x, index, value) -> None:
     if _is_basic(index):
         elementwise.copy_(x[index], value)
     else:
-        x[index] = value
+        _index_put_(x, _full_key(index), value if is_storage(value) else full((), value, dtype_of(x)), False)
 
 
 def index_add_zeros(shape, dtype, index, values, basic: bool):
@@ -555,9 +563,15 @@ def index_add_zeros(shape, dtype, index, values, basic: bool):
     if basic or _is_basic(index):
         elementwise.copy_(out[index], values)
     else:
-        out.index_put_(_full_key(index), values if is_storage(values) else
-                       full((), values, dtype), accumulate=True)
+        _index_put_(out, _full_key(index), values if is_storage(values) else full((), values, dtype), True)
     return out
+
+
+def _index_put_(x, key, values, accumulate: bool) -> None:
+    """torch's ``index_put_`` for a key of index tensors and slices: the slices are applied
+    as a view first and stand as None (a full dim) among the index tensors."""
+    view = x[tuple(k if isinstance(k, slice) else slice(None) for k in key)]
+    torch.ops.aten.index_put_(view, [None if isinstance(k, slice) else k for k in key], values, accumulate)
 
 
 def _full_key(key):
@@ -635,13 +649,18 @@ def index_put(x, key, values, accumulate: bool):
     if _is_basic(key) and not accumulate:
         elementwise.copy_(out[key], values)
     else:
-        out.index_put_(key, values, accumulate=accumulate)
+        _index_put_(out, key, values, accumulate)
     return out
 
 
 def split(x, sizes, axis):
     """Views of consecutive pieces of ``x`` along ``axis`` with the given ``sizes``."""
     return tuple(x.split(list(sizes), axis))
+
+
+def cumsum(x, axis, dtype=None):
+    """Running sum along ``axis`` (in ``dtype`` when given): torch.cumsum, no kernel here."""
+    return torch.cumsum(x, dim=axis, dtype=_native(dtype))
 
 
 def argsort(x, axis, descending: bool, stable: bool = True):
