@@ -12,6 +12,16 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def reset_weight_and_bias(weight: Tensor, bias: Tensor | None) -> None:
+    """torch's reset_parameters of Linear and the convolutions: weight ~ kaiming_uniform_
+    with a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias ~ the same uniform."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     """``Identity(*args, **kwargs)``: forward(x) = x (arguments are accepted and ignored,
     so it can stand in for any layer)."""
@@ -45,11 +55,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Draw fresh weights: kaiming_uniform_(a=sqrt(5)) and a uniform bias in +-1/sqrt(fan_in)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)  # one AddmmBackward0 node, as torch
