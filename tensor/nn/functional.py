@@ -17,6 +17,7 @@ import warnings
 from .. import _ops as ops
 from .._derivatives import (
     Addmm,
+    AddmmRelu,
     AsStrided,
     CrossEntropyLogSoftmax,
     CrossEntropyNllLoss,
@@ -24,6 +25,7 @@ from .._derivatives import (
     MseLoss,
     NllLoss,
     NllLoss2d,
+    ReluOfAddmm,
 )
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
@@ -155,6 +157,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = Addmm.apply(bias, input.reshape(-1, in_features), weight.t())
         return rows.view(*input.shape[:-1], weight.shape[0])
     return ops.matmul(input, weight.t()) + bias
+
+
+def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """relu(linear(input, weight, bias)); for a 2-D input with a bias, one addmm kernel with
+    the ReLU in its epilogue, recorded as torch records the two ops (ReluBackward0 over
+    AddmmBackward0)."""
+    fusable = (bias is not None and input.ndim == 2 and weight.ndim == 2
+               and input.dtype is weight.dtype and input.shape[1] == weight.shape[1])
+    if not fusable:
+        return relu(linear(input, weight, bias))
+    return ReluOfAddmm.apply(AddmmRelu.apply(bias, input, weight.t()))
 
 
 # ------------------------------------------------------------------ losses
