@@ -480,8 +480,8 @@ def test_copy_writes_only_the_view():
     assert torch.equal(storage, expected)
 
 
-@pytest.mark.parametrize("value", [2.5, -3, True, math.inf, torch.tensor(7.5, dtype=torch.float64)])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.int64, torch.bool])
+@pytest.mark.parametrize("value", [2.5, -3, True, math.inf, 0.1, 1 / 3, torch.tensor(7.5).double()])
+@pytest.mark.parametrize("dtype", CAST_DTYPES)
 def test_fill_(value, dtype):
     if dtype == torch.int64 and value is math.inf:
         with pytest.raises(RuntimeError, match="cannot be converted to type int64_t without overflow"):
