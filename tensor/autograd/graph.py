@@ -161,12 +161,15 @@ _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16
 
 def _legacy_type_name(tensor_or_data, node) -> str:
     if isinstance(tensor_or_data, Tensor):
-        dtype = tensor_or_data.dtype
+        dtype, backend = tensor_or_data.dtype, tensor_or_data._backend
     else:
-        dtype = node_backend(node).dtype_of(tensor_or_data)
+        backend = node_backend(node)
+        dtype = backend.dtype_of(tensor_or_data)
+    on_cuda = backend.device_type == "cuda"
     if dtype.name == "bool":
-        return "CPUBoolType"  # torch's legacy name for bool tensors differs from the others
-    return f"torch.{_LEGACY[dtype.name]}Tensor"
+        # torch's legacy name for bool tensors differs from the others
+        return "CUDABoolType" if on_cuda else "CPUBoolType"
+    return f"torch.{'cuda.' if on_cuda else ''}{_LEGACY[dtype.name]}Tensor"
 
 
 def _short_name(node) -> str:

@@ -204,3 +204,18 @@ def test_save_load_cuda_tensors(tmp_path):
     np.testing.assert_array_equal(on_cpu["x"].detach().numpy(), [[1.0, 2.0], [3.0, 4.0]])
     on_cuda = T.load(path, map_location="cuda")
     assert on_cuda["n"].device.type == "cuda" and on_cuda["n"].tolist() == [0, 1, 2]
+
+
+def test_version_error_names_the_cuda_tensor_type_as_torch():
+    x = T.ones(3, device="cuda", requires_grad=True)
+    y = x * 1
+    z = y.sin()
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=r"\[torch\.cuda\.FloatTensor \[3\]\]"):
+        z.sum().backward()
+
+
+def test_load_without_map_location_restores_cuda_tensors(tmp_path):
+    path = tmp_path / "t.npz"
+    T.save({"w": T.ones(2, device="cuda")}, path)
+    assert T.load(path)["w"].device.type == "cuda"
