@@ -381,11 +381,16 @@ def matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return _Matmul.apply(a, b)
     if a.dim() == 0 or b.dim() == 0:
         return matmul_kernels.matmul(a, b)  # torch's error for 0-d operands
+    if a.dim() == 1 and b.dim() == 1 and a.shape[0] != b.shape[0]:  # torch.dot's wording
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the "
+            f"same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
+        )
     out = _Matmul.apply(a.unsqueeze(0) if a.dim() == 1 else a, b.unsqueeze(-1) if b.dim() == 1 else b)
-    if b.dim() == 1:
-        out = out.squeeze(-1)
     if a.dim() == 1:
         out = out.squeeze(-2)
+    if b.dim() == 1:
+        out = out.squeeze(-1)
     return out
 
 

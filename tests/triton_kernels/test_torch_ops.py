@@ -79,6 +79,11 @@ CASES = {
                        1e-4),
     "matmul_vector": (T.matmul, torch.matmul,
                       two(lambda d: rand(5, dtype=d), lambda d: rand(2, 5, 3, dtype=d, seed=1)), 1e-4),
+    "dot": (T.matmul, torch.matmul, two(lambda d: rand(5, dtype=d), lambda d: rand(10, dtype=d, seed=1)[::2]),
+            1e-4),
+    "linear_vector": (T.linear, F.linear,
+                      lambda d: (rand(3, dtype=d), rand(4, 3, dtype=d, seed=1), rand(4, dtype=d, seed=2)),
+                      1e-4),
     "linear": (T.linear, F.linear,
                lambda d: (rand(5, 3, dtype=d), transposed(4, 3, dtype=d, seed=1), rand(4, dtype=d, seed=2)),
                1e-4),
@@ -260,6 +265,10 @@ def test_forward_and_both_backwards_call_no_torch_compute_op():
 def test_bad_input_raises_torch_errors():
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"):
         T.linear(torch.randn(2, 3), torch.randn(5, 4))
+    dot_error = r"inconsistent tensor size, expected tensor \[3\] and src \[4\]"
+    for matmul in (T.matmul, torch.matmul):
+        with pytest.raises(RuntimeError, match=dot_error):
+            matmul(torch.randn(3), torch.randn(4))
     with pytest.raises(IndexError, match="Dimension out of range"):
         T.softmax(torch.randn(2, 3), 2)
     with pytest.raises(RuntimeError, match="dim appears multiple times"):
