@@ -1495,9 +1495,7 @@ def to_dtype_device(input, dtype, device, copy=False) -> Tensor:
     target backend uploads it (a transfer, no compute).
     """
     if device is not None and device.type != input.device.type:
-        backend = backend_for(device)
-        out = ToDevice.apply(input, backend, dtype)
-        out._backend = backend
+        out = ToDevice.apply(input, backend_for(device), dtype)
     elif dtype is None or dtype is input.dtype:
         return clone(input) if copy else input
     else:
@@ -1516,10 +1514,12 @@ class ToDevice(F.Op):
 
     node_name = "ToCopyBackward0"
     n_inputs = 1
+    changes_device = True
 
     @staticmethod
     def forward(ctx, a, backend, dtype):
         ctx.source, ctx.target, ctx.source_device = a._backend, backend, a.device
+        ctx.output_backend = backend
         out = _transfer(a._data, a._backend, backend)
         return out if dtype is None else backend.cast(out, dtype)
 

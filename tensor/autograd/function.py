@@ -112,6 +112,9 @@ class Op:
     # How many leading forward arguments are graph inputs (tensors or numbers
     # in their place); the rest are settings such as dims. None: all of them.
     n_inputs = None
+    # True for an op whose output lives on another device (its forward sets
+    # ``ctx.output_backend``): the output is wrapped for that backend.
+    changes_device = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -136,6 +139,8 @@ class Op:
         ctx = cls._node_class()
         ctx.backend = backend
         data = cls.forward(ctx, *args)
+        if cls.changes_device:
+            backend = ctx.output_backend
         requires_grad = requires_grad and _state.grad_enabled
         if type(data) is tuple:
             return cls._wrap_outputs(ctx, args, data, backend, requires_grad)
