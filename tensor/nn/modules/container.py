@@ -98,7 +98,45 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class _IndexedList(Module):
+    """What ModuleList and ParameterList share: entries kept in one registry under their
+    positions "0", "1", ..., read by index (negative too) or slice, counted, iterated,
+    extended."""
+
+    _registry = "_modules"
+
+    def _entries(self) -> OrderedDict:
+        return self.__dict__[self._registry]
+
+    def __getitem__(self, index: int | slice) -> Any:
+        entries = self._entries()
+        if isinstance(index, slice):
+            return type(self)(list(entries.values())[index])
+        return entries[_key_at(list(entries), index)]
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._entries().values())
+
+    def __iadd__(self, values: Any) -> Any:
+        return self.extend(values)
+
+    def append(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def extend(self, values: Any) -> Any:
+        """Append every entry of an iterable; returns self."""
+        if not hasattr(values, "__iter__"):
+            raise TypeError(f"{type(self).__name__}.extend should be called with an iterable, "
+                            f"but got {type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+
+class ModuleList(_IndexedList):
     """``ModuleList(modules=None)``: a list of modules, each registered under its position
     ("0", "1", ...), so that ``parameters()``, ``to()``, ``state_dict()`` see them. It has no
     ``forward``: the owner decides how to call them.
@@ -113,11 +151,6 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return type(self)(list(self._modules.values())[index])
-        return self._modules[_key_at(list(self._modules), index)]
-
     def __setitem__(self, index: int, module: Module) -> None:
         setattr(self, _key_at(list(self._modules), index), module)
 
@@ -127,32 +160,12 @@ class ModuleList(Module):
             del self._modules[key]
         _renumber(self._modules)
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __iadd__(self, modules: Any) -> ModuleList:
-        return self.extend(modules)
-
     def __add__(self, other: ModuleList) -> ModuleList:
         return type(self)([*self, *other])
 
     def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Any) -> ModuleList:
-        """Append every module of an iterable; returns self."""
-        if not hasattr(modules, "__iter__"):
-            raise TypeError(
-                "ModuleList.extend should be called with an iterable, but got "
-                + type(modules).__name__
-            )
-        for module in modules:
-            self.append(module)
         return self
 
     def insert(self, index: int, module: Module) -> None:
@@ -244,42 +257,24 @@ class ModuleDict(Module):
             self[key] = module
 
 
-class ParameterList(Module):
+class ParameterList(_IndexedList):
     """``ParameterList(values=None)``: parameters by position ("0", "1", ...), registered so
     that ``parameters()`` and ``state_dict()`` see them. A plain Tensor added to it becomes
     a Parameter, as in torch."""
+
+    _registry = "_parameters"
 
     def __init__(self, values: Any = None) -> None:
         super().__init__()
         if values is not None:
             self.extend(values)
 
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return type(self)(list(self._parameters.values())[index])
-        return self._parameters[_key_at(list(self._parameters), index)]
-
     def __setitem__(self, index: int, param: Tensor) -> None:
         self.register_parameter(_key_at(list(self._parameters), index), _as_parameter(param))
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._parameters.values())
-
-    def __iadd__(self, values: Any) -> ParameterList:
-        return self.extend(values)
 
     def append(self, value: Tensor) -> ParameterList:
         """Add ``value`` (wrapped in a Parameter if it is a plain Tensor) at the end."""
         self.register_parameter(str(len(self)), _as_parameter(value))
-        return self
-
-    def extend(self, values: Any) -> ParameterList:
-        """Append every tensor of an iterable; returns self."""
-        for value in values:
-            self.append(value)
         return self
 
     def extra_repr(self) -> str:
