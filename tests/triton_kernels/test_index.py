@@ -402,3 +402,28 @@ def test_index_put_with_many_entries_takes_the_sorted_path(case, accumulate):
         torch.testing.assert_close(got, x.index_put(indices, values, accumulate=True), rtol=1e-5, atol=1e-5)
     else:  # duplicates: the last write wins, as a loop in index order gives
         assert torch.equal(got, put_in_order(x, indices, values))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=gather_case(), accumulate=st.booleans())
+def test_sorted_path_over_generated_layouts(case, accumulate):
+    """With 16-element tiles every index dim over 16 takes the sorted path: generated shapes and layouts."""
+    from unittest import mock
+
+    from triton_kernels import reduce as R
+
+    x, dim, index, gen = case
+    if not x.dtype.is_floating_point or x.dtype == torch.float16:
+        x = x.float()
+    with mock.patch.object(R, "tile_elements", lambda: 16), mock.patch.object(I, "tile_elements", lambda: 16):
+        src = torch.randn(index.shape, generator=gen, dtype=torch.float64).to(x.dtype)
+        torch.testing.assert_close(I.scatter_add(x.shape, dim, index, src),
+                                   torch.zeros(x.shape, dtype=x.dtype).scatter_add(dim, index, src))
+        n_rows = 3 * x.shape[0] + 17
+        rows = torch.randint(-x.shape[0], x.shape[0], (n_rows,), generator=gen)
+        values = torch.randn((n_rows,) + tuple(x.shape[1:]), generator=gen, dtype=torch.float64).to(x.dtype)
+        got = I.index_put(x, (rows,), values, accumulate=accumulate)
+    if accumulate:
+        torch.testing.assert_close(got, x.index_put((rows,), values, accumulate=True))
+    else:
+        assert torch.equal(got, put_in_order(x, (rows,), values))
