@@ -1379,6 +1379,8 @@ class Cat(Op):
         ctx.sizes = [None if _skipped_in_cat(t) else t.shape[dim] for t in tensors]
         backend = ctx.backend
         datas = [backend.cast(t._data, dtype) for t in tensors if not _skipped_in_cat(t)]
+        if not datas:  # only 1-D empty tensors: the result is one of them
+            datas = [backend.cast(tensors[0]._data, dtype)]
         return backend.concatenate(datas, dim)
 
     @staticmethod

@@ -445,7 +445,16 @@ def relu(input) -> Tensor:
 relu.__doc__ += "\n\n" + F.Relu.__doc__
 sqrt = _unary(F.Sqrt, "sqrt")
 rsqrt = _unary(F.Rsqrt, "rsqrt")
-abs = _unary(F.Abs, "abs")
+
+
+def abs(input) -> Tensor:  # noqa: A001 - torch.abs
+    """|input| elementwise (not for bool tensors: torch has no bool kernel)."""
+    if input.dtype is D.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return F.Abs.apply(input)
+
+
+abs.__doc__ += "\n\n" + F.Abs.__doc__
 sign = _unary(F.Sign, "sign")
 
 

@@ -13,13 +13,14 @@ statement; torch is the oracle for each one:
 then a backward through every float result (leaf gradients compared) and a
 double backward through the gradients (``create_graph=True``).
 
-The default run is short; ``pytest -m slow tests/tensor/test_fuzz.py`` runs
-many more programs.
+The default run is short (60 programs of 3 statements); ``pytest -m slow
+tests/tensor/test_fuzz.py`` runs 800 programs of 5 statements.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
@@ -65,7 +66,7 @@ UNARY = [
 # remainder/fmod by a tensor (torch keeps a zero-derivative node for the rounded quotient).
 BINARY = [
     ("add", lambda m, x, y: x + y), ("sub", lambda m, x, y: x - y), ("mul", lambda m, x, y: x * y),
-    ("div", lambda m, x, y: x / y), ("pow", lambda m, x, y: x ** y),
+    ("div", lambda m, x, y: x / y), ("pow", lambda m, x, y: x ** (y if y.is_floating_point() else y.abs())),
     ("maximum", lambda m, x, y: m.maximum(x, y)), ("minimum", lambda m, x, y: m.minimum(x, y)),
     ("where", lambda m, x, y: m.where(x > y, x, y)),
     ("cat", lambda m, x, y: m.cat([x, y])),
@@ -172,6 +173,8 @@ def run_program(leaves, statements):
                 f"{where}: {type(our_error).__name__}: {our_error} != {type(error).__name__}: {error}")
             for i, (old, now) in enumerate(zip(before, values[T])):
                 np.testing.assert_array_equal(to_numpy(now), old, err_msg=f"{where}: value {i} changed")
+            for m in (torch, T):  # a failed statement yields its first argument, so indices stay valid
+                values[m].append(values[m][args[0]])
             continue
         assert our_error is None, f"{where}: tensor raised {type(our_error).__name__}: {our_error}"
         _assert_same_value(got, expected, where)
@@ -229,7 +232,10 @@ def _compare_backward(values, grad_leaves):
 
 FAST = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
-LONG = settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+# The long run is a fixed (derandomized) set of programs, so CI is reproducible;
+# LUCIDGRAD_FUZZ_EXPLORE=1 draws fresh ones to look for new mismatches.
+LONG = settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck),
+                derandomize=not os.environ.get("LUCIDGRAD_FUZZ_EXPLORE"))
 
 
 @FAST
