@@ -150,9 +150,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if bias is None:
         return ops.matmul(input, weight.t())
-    if input.ndim == 2 and weight.ndim == 2:
-        return Addmm.apply(bias, input, weight.t())
-    if weight.ndim == 2 and input.ndim > 0:
+    if weight.ndim == 2 and (input.ndim == 2 or (input.ndim > 0 and bias.ndim <= 1)):
+        _check_bias_expands(bias, (math.prod(input.shape[:-1]), weight.shape[0]))
+        if input.ndim == 2:
+            return Addmm.apply(bias, input, weight.t())
         # torch flattens the batch dims into rows for one addmm and views the result back.
         rows = Addmm.apply(bias, input.reshape(-1, in_features), weight.t())
         return rows.view(*input.shape[:-1], weight.shape[0])
@@ -168,6 +169,22 @@ def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Te
     if not fusable:
         return relu(linear(input, weight, bias))
     return ReluOfAddmm.apply(AddmmRelu.apply(bias, input, weight.t()))
+
+
+def _check_bias_expands(bias: Tensor, target: tuple[int, int]) -> None:
+    """torch's expand error when ``bias`` cannot broadcast to the (rows, out_features) result."""
+    if bias.ndim > 2:
+        raise RuntimeError(
+            f"expand({_legacy_type_name(bias)}{{{list(bias.shape)}}}, size={list(target)}): the "
+            f"number of sizes provided (2) must be greater or equal to the number of dimensions "
+            f"in the tensor ({bias.ndim})")
+    for offset in range(1, bias.ndim + 1):
+        size, wanted = bias.shape[-offset], target[-offset]
+        if size not in (1, wanted):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({wanted}) must match the existing size "
+                f"({size}) at non-singleton dimension {2 - offset}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {list(bias.shape)}")
 
 
 # ------------------------------------------------------------------ losses
@@ -448,6 +465,7 @@ def _conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding,
             f"Given groups={groups}, weight of size {list(shapes[1])}, expected "
             f"input{list(shapes[0]) if batched else [1, *shapes[0]]} to have "
             f"{group_channels * groups} channels, but got {x.shape[1]} channels instead")
+    _check_conv_dtypes(x, weight, bias)
     widths = _conv_padding(padding, (kernel_h, kernel_w), dilation, stride)
     x = (pad(x, widths) if any(widths) else x).contiguous()
     reach = (dilation[0] * (kernel_h - 1) + 1, dilation[1] * (kernel_w - 1) + 1)
@@ -460,14 +478,30 @@ def _conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding,
     batch, _, out_h, out_w = windows.shape[:4]
     # (N, g, C/g, oh, ow, kh, kw) -> (g, N*oh*ow, C/g*kh*kw): one row per output pixel.
     columns = windows.reshape(batch, groups, group_channels, out_h, out_w, kernel_h, kernel_w)
-    columns = columns.permute(1, 0, 3, 4, 2, 5, 6).reshape(groups, batch * out_h * out_w, -1)
-    kernels = weight.reshape(groups, out_channels // groups, -1)
+    patch = group_channels * kernel_h * kernel_w
+    columns = columns.permute(1, 0, 3, 4, 2, 5, 6).reshape(groups, batch * out_h * out_w, patch)
+    kernels = weight.reshape(groups, out_channels // groups, patch)
     out = columns @ kernels.mT  # (g, N*oh*ow, O/g): the convolution is this one matmul
-    out = out.reshape(groups, batch, out_h, out_w, -1).permute(1, 0, 4, 2, 3)
+    out = out.reshape(groups, batch, out_h, out_w, out_channels // groups).permute(1, 0, 4, 2, 3)
     out = out.reshape(batch, out_channels, out_h, out_w)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
     return out if batched else out.squeeze(0)
+
+
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                      "bfloat16": "BFloat16"}
+
+
+def _check_conv_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """torch's errors for an input, weight or bias of different dtypes."""
+    if bias is not None and bias.dtype is not input.dtype:
+        names = [_SCALAR_TYPE_NAMES.get(t.dtype.name, t.dtype.name).lower() for t in (input, bias)]
+        raise RuntimeError(f"Input type ({names[0]}) and bias type ({names[1]}) should be the same")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_SCALAR_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}"
+            f" but found {_SCALAR_TYPE_NAMES.get(weight.dtype.name, weight.dtype.name)}")
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
@@ -529,6 +563,11 @@ def _pooled_windows(input: Tensor, kernel_size, stride, padding, dilation, ceil_
     geometry = [_pool_geometry(x.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d],
                                ceil_mode) for d in range(2)]
     widths = (padding[1], padding[1] + geometry[1][1], padding[0], padding[0] + geometry[0][1])
+    if geometry[0][0] < 1 or geometry[1][0] < 1:
+        channels, height, width = x.shape[1:]
+        raise RuntimeError(
+            f"Given input size: ({channels}x{height}x{width}). Calculated output size: "
+            f"({channels}x{geometry[0][0]}x{geometry[1][0]}). Output size is too small")
     x = (pad(x, widths, value=fill) if any(widths) else x).contiguous()
     windows = _windows(x, kernel, stride, dilation)
     return windows.reshape(*windows.shape[:4], kernel[0] * kernel[1])
@@ -667,6 +706,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
             padding_idx += rows
         elif padding_idx >= rows:
             raise AssertionError("Padding_idx must be within num_embeddings")
+    if input.numel() and ((input < 0) | (input >= rows)).any().item():
+        raise IndexError("index out of range in self")
     picked = weight[input]
     if padding_idx is None or not weight.requires_grad:
         return picked

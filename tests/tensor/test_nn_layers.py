@@ -169,9 +169,22 @@ def test_batchnorm_state_dict_round_trip_and_eval_uses_loaded_statistics():
     lambda m: m.nn.Dropout(1.5),
     lambda m: m.nn.LayerNorm(4)(m.zeros(2, 5)),
     lambda m: m.nn.Embedding(4, 2)(m.tensor([0.0, 1.0])),
+    lambda m: m.nn.Embedding(4, 2)(m.tensor([4])),
+    lambda m: m.nn.Embedding(4, 2)(m.tensor([-1])),
+    lambda m: m.nn.MaxPool2d(3)(m.zeros(1, 3, 2, 2)),
+    lambda m: m.nn.AvgPool2d(3)(m.zeros(3, 2, 2)),
+    lambda m: m.nn.MaxPool2d(2, padding=2)(m.zeros(1, 1, 4, 4)),
+    lambda m: m.nn.Conv2d(2, 4, 3)(m.zeros(1, 2, 5, 5, dtype=m.float64)),
+    lambda m: m.nn.functional.conv2d(m.zeros(1, 2, 5, 5, dtype=m.float64), m.zeros(4, 2, 3, 3)),
+    lambda m: m.nn.functional.linear(m.zeros(2, 3), m.zeros(4, 3), m.zeros(5)),
+    lambda m: m.nn.functional.linear(m.zeros(5, 2, 3), m.zeros(4, 3), m.zeros(5)),
+    lambda m: m.nn.functional.linear(m.zeros(5, 2, 3), m.zeros(4, 3), m.zeros(3, 4)),
+    lambda m: m.nn.functional.linear(m.zeros(2, 3), m.zeros(4, 3), m.zeros(1, 1, 4)),
 ], ids=["bn-one-value", "bn1d-dims", "bn2d-dims", "conv-channels", "conv-dims", "conv-kernel",
         "conv1d-channels", "same-strided", "groups", "dropout-p", "layernorm-shape",
-        "embedding-float"])
+        "embedding-float", "embedding-above", "embedding-negative", "pool-too-small",
+        "avgpool-too-small", "pool-padding", "conv-bias-dtype", "conv-weight-dtype",
+        "linear-bias", "linear-3d-bias", "linear-3d-2d-bias", "linear-3d-bias-dims"])
 def test_layer_errors_match_torch(call):
     assert_same_error(call)
 
@@ -305,6 +318,14 @@ def test_module_traversal_buffers_requires_grad_and_to_dtype():
     ours.to(T.float64)
     assert ours.conv.weight.dtype == T.float64 and ours.norm.running_mean.dtype == T.float64
     assert ours.norm.num_batches_tracked.dtype == T.int64
+
+
+def test_empty_batch_convolution_and_pooling_shapes_match_torch():
+    for module in (T, torch):
+        x = module.zeros(0, 3, 6, 6)
+        conv = module.nn.functional.conv2d(x, module.zeros(2, 3, 3, 3))
+        pool = module.nn.functional.max_pool2d(x, 2)
+        assert tuple(conv.shape) == (0, 2, 4, 4) and tuple(pool.shape) == (0, 3, 3, 3)
 
 
 def test_identity_flatten_unflatten_round_trip():
