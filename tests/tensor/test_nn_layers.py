@@ -334,3 +334,57 @@ def test_identity_flatten_unflatten_round_trip():
     assert flat.shape == (2, 12)
     assert T.equal(T.nn.Unflatten(1, (3, 4))(flat), x)
     assert T.nn.Identity()(x) is x
+
+
+def test_sixty_minute_blitz_neural_networks_tutorial_matches_torch():
+    """The 60-minute blitz "Neural Networks" code, run in both libraries from one set of
+    weights: output, the graph names it prints, gradients and one SGD step."""
+
+    def build(torch_module):
+        nn, F = torch_module.nn, torch_module.nn.functional  # noqa: N806
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(1, 6, 5)
+                self.conv2 = nn.Conv2d(6, 16, 5)
+                self.fc1 = nn.Linear(16 * 5 * 5, 120)
+                self.fc2 = nn.Linear(120, 84)
+                self.fc3 = nn.Linear(84, 10)
+
+            def forward(self, input):
+                c1 = F.relu(self.conv1(input))
+                s2 = F.max_pool2d(c1, (2, 2))
+                c3 = F.relu(self.conv2(s2))
+                s4 = F.max_pool2d(c3, 2)
+                s4 = torch_module.flatten(s4, 1)
+                f5 = F.relu(self.fc1(s4))
+                f6 = F.relu(self.fc2(f5))
+                return self.fc3(f6)
+
+        return Net()
+
+    ours, theirs = build(T), build(torch)
+    copy_weights(ours, theirs)
+    params = list(ours.parameters())
+    assert len(params) == 10 and params[0].size() == (6, 1, 5, 5)
+    image, target = floats(1, 1, 32, 32), floats(10).reshape(1, -1)
+    results = []
+    for module, net in ((T, ours), (torch, theirs)):
+        output = net(module.tensor(image))
+        loss = module.nn.MSELoss()(output, module.tensor(target))
+        chain = [loss.grad_fn, loss.grad_fn.next_functions[0][0],
+                 loss.grad_fn.next_functions[0][0].next_functions[0][0]]
+        net.zero_grad()
+        assert net.conv1.bias.grad is None
+        loss.backward()
+        optimizer = module.optim.SGD(net.parameters(), lr=0.01)
+        optimizer.step()
+        results.append((output, [type(node).__name__ for node in chain], net.conv1.bias.grad,
+                        net(module.tensor(image))))
+    (out, names, grad, after), (t_out, t_names, t_grad, t_after) = results
+    assert names == [name.replace("torch::autograd::", "") for name in t_names]
+    assert names == ["MseLossBackward0", "AddmmBackward0", "AccumulateGrad"]
+    assert_same_tensor(out, t_out, "value", "output")
+    assert_same_tensor(grad, t_grad, "grad", "conv1.bias.grad")
+    assert_same_tensor(after, t_after, "grad", "after one SGD step")
