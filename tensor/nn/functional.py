@@ -70,19 +70,30 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return Gelu.apply(input, approximate)
 
 
+def _refuse_inplace(name: str, inplace: bool) -> None:
+    """In-place forms that are not written yet raise instead of silently copying."""
+    if inplace:
+        raise NotImplementedError(f"{name}(inplace=True) is not implemented; use inplace=False")
+
+
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """silu(x) = x sigmoid(x) (also called swish)."""
+    _refuse_inplace("silu", inplace)
     return input * ops.sigmoid(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """leaky_relu(x) = x for x > 0, negative_slope * x otherwise."""
+    """leaky_relu(x) = x for x > 0, negative_slope * x otherwise (``inplace``: x is
+    multiplied in place by that slope, 1 or negative_slope)."""
+    if inplace:
+        return input.mul_(ops.where(input > 0, 1.0, negative_slope).to(input.dtype))
     return ops.where(input > 0, input, input * negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """elu(x) = x for x > 0, alpha (exp(x) - 1) otherwise (exp of min(x, 0), so large x
     cannot overflow into the unused branch's gradient)."""
+    _refuse_inplace("elu", inplace)
     return ops.where(input > 0, input, alpha * (input.clamp(max=0).exp() - 1))
 
 
@@ -96,13 +107,14 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """hardtanh(x) = clamp(x, min_val, max_val); gradient 1 strictly inside, 0 elsewhere."""
+    _refuse_inplace("hardtanh", inplace)
     inside = (input > min_val) & (input < max_val)
     return ops.where(inside, input, input.clamp(min_val, max_val).detach())
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x) = min(max(x, 0), 6)."""
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def _softmax_dim(name: str, ndim: int) -> int:
@@ -651,7 +663,8 @@ def _check_dropout(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _dropout_with_mask_shape(input: Tensor, p: float, training: bool, mask_shape) -> Tensor:
+def _dropout_with_mask_shape(input: Tensor, p: float, training: bool, mask_shape,
+                             inplace: bool) -> Tensor:
     """input * mask / (1 - p) with mask ~ Bernoulli(1 - p) drawn from the library's RNG
     (of ``mask_shape``, broadcast over the input); the input itself when not training or
     p = 0; zeros when p = 1."""
@@ -659,25 +672,22 @@ def _dropout_with_mask_shape(input: Tensor, p: float, training: bool, mask_shape
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0.0
+        return input.mul_(0.0) if inplace else input * 0.0
     keep = ops.rand(*mask_shape, device=input.device) >= p
-    return input * keep.to(input.dtype) * (1.0 / (1.0 - p))
+    scale = keep.to(input.dtype) * (1.0 / (1.0 - p))
+    return input.mul_(scale) if inplace else input * scale
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1 / (1 - p) (training
-    only): out = x * m / (1 - p), m ~ Bernoulli(1 - p). ``inplace`` is not supported."""
-    if inplace:
-        raise NotImplementedError("dropout(inplace=True) is not implemented")
-    return _dropout_with_mask_shape(input, p, training, input.shape)
+    only): out = x * m / (1 - p), m ~ Bernoulli(1 - p) (``inplace``: x itself scaled)."""
+    return _dropout_with_mask_shape(input, p, training, input.shape, inplace)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels: out[n, c] = x[n, c] * m[n, c] / (1 - p) for (N, C, H, W)
     input (or (C, H, W), one mask per channel)."""
-    if inplace:
-        raise NotImplementedError("dropout2d(inplace=True) is not implemented")
     if input.ndim not in (3, 4):
         warnings.warn(
             f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
@@ -686,7 +696,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
             "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
             "an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
     mask_shape = (*input.shape[:-2], 1, 1)
-    return _dropout_with_mask_shape(input, p, training, mask_shape)
+    return _dropout_with_mask_shape(input, p, training, mask_shape, inplace)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:

@@ -388,3 +388,28 @@ def test_sixty_minute_blitz_neural_networks_tutorial_matches_torch():
     assert_same_tensor(out, t_out, "value", "output")
     assert_same_tensor(grad, t_grad, "grad", "conv1.bias.grad")
     assert_same_tensor(after, t_after, "grad", "after one SGD step")
+
+
+def test_inplace_leaky_relu_and_dropout_write_into_their_input():
+    x0 = floats(3, 4)
+    grads = []
+    for module in (T, torch):
+        x = module.tensor(x0, requires_grad=True)
+        y = x * 2
+        out = module.nn.LeakyReLU(0.1, inplace=True)(y)
+        assert out is y
+        out.sum().backward()
+        grads.append(x.grad)
+    assert_same_tensor(grads[0], grads[1], "grad", "in-place leaky_relu")
+    x = T.ones(50, requires_grad=True)
+    y = x * 1
+    out = T.nn.Dropout(0.5, inplace=True)(y)
+    assert out is y and set(np.unique(y.detach().numpy())) <= {0.0, 2.0}
+    out.sum().backward()
+    assert T.equal(x.grad, y.detach())
+
+
+@pytest.mark.parametrize("layer", ["ELU", "SiLU", "Hardtanh", "ReLU6"])
+def test_inplace_forms_not_written_yet_refuse_instead_of_copying(layer):
+    with pytest.raises(NotImplementedError, match="inplace=True"):
+        getattr(T.nn, layer)(inplace=True)(T.ones(2) * 1)
