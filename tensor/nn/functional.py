@@ -390,14 +390,16 @@ def _cross_entropy_smoothed(input: Tensor, target: Tensor, weight: Tensor | None
 # ----------------------------------------------------------- padding, windows
 def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
-    """Constant padding: ``pad`` = (left, right) for the last dim, then (top, bottom) for the
-    one before, ...; negative amounts crop. out = value outside, input inside.
+    """Pad the last len(pad) / 2 dims: ``pad`` = (left, right) for the last dim, then
+    (top, bottom) for the one before, ...
 
-    Only ``mode='constant'`` is implemented (reflect/replicate/circular raise
-    NotImplementedError).
+    ``'constant'``: out = value outside, input inside (negative amounts crop);
+    ``'reflect'``: mirrored without repeating the edge (x[1], x[0] | x[0], x[1], ...);
+    ``'replicate'``: the edge value repeated; ``'circular'``: wrapped around. The three
+    index the input (their gradient adds up where an element is read several times).
     """
     if mode != "constant":
-        raise NotImplementedError(f"F.pad mode '{mode}' is not implemented (only 'constant')")
+        return _pad_by_index(input, pad, mode, value)
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.ndim:
@@ -421,6 +423,44 @@ def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
     return out
 
 
+def _pad_by_index(input: Tensor, pad, mode: str, value) -> Tensor:
+    """reflect / replicate / circular padding as one index per padded dim."""
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    dims = len(pad) // 2
+    if len(pad) % 2 or dims > 3 or input.ndim not in (dims + 1, dims + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    out = input
+    for index in range(dims):
+        dim = input.ndim - 1 - index
+        before, after, size = pad[2 * index], pad[2 * index + 1], input.shape[dim]
+        if mode == "reflect" and (before >= size or after >= size):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({before}, {after}) at dimension {dim} of input "
+                f"{list(input.shape)}")
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        positions = []
+        for k in range(-before, size + after):
+            if mode == "replicate":
+                positions.append(min(max(k, 0), size - 1))
+            elif mode == "circular":
+                positions.append(k % size)
+            else:
+                positions.append(-k if k < 0 else 2 * (size - 1) - k if k >= size else k)
+        picked = ops.tensor(positions, device=input.device)
+        out = out[(slice(None),) * dim + (picked,)]
+    return out
+
+
 def _pair(value) -> tuple[int, int]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
@@ -441,6 +481,16 @@ def _windows(input: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
 
 
 # ----------------------------------------------------------------- convolution
+def same_padding(kernel, dilation) -> tuple[int, ...]:
+    """:func:`pad` amounts, last dim first, that keep a stride-1 convolution's output the
+    size of its input: d (k - 1) per dim, the odd one on the right/bottom as torch."""
+    amounts = []
+    for k, d in zip(reversed(kernel), reversed(dilation)):
+        total = d * (k - 1)
+        amounts += [total // 2, total - total // 2]
+    return tuple(amounts)
+
+
 def _conv_padding(padding, kernel, dilation, stride) -> tuple[int, ...]:
     """(left, right, top, bottom) amounts for :func:`pad` from torch's ``padding``
     argument (int, tuple, 'valid' or 'same')."""
@@ -452,11 +502,7 @@ def _conv_padding(padding, kernel, dilation, stride) -> tuple[int, ...]:
                              "{'valid', 'same'}")
         if any(s != 1 for s in stride):
             raise ValueError("padding='same' is not supported for strided convolutions")
-        amounts = []
-        for k, d in zip(reversed(kernel), reversed(dilation)):
-            total = d * (k - 1)
-            amounts += [total // 2, total - total // 2]
-        return tuple(amounts)
+        return same_padding(kernel, dilation)
     padding = _pair(padding)
     return (padding[1], padding[1], padding[0], padding[0])
 

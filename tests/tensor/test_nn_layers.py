@@ -81,6 +81,12 @@ LAYERS = {
     "conv2d_unbatched": (lambda m: m.nn.Conv2d(3, 2, 3, padding=(0, 1)), (3, 5, 5)),
     "conv1d": (lambda m: m.nn.Conv1d(3, 5, 3, stride=2, padding=1), (2, 3, 9)),
     "conv1d_same": (lambda m: m.nn.Conv1d(2, 2, 4, padding="same"), (2, 2, 7)),
+    "conv2d_reflect": (lambda m: m.nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"),
+                       (2, 2, 5, 6)),
+    "conv2d_same_circular": (lambda m: m.nn.Conv2d(2, 3, (3, 2), padding="same",
+                                                   padding_mode="circular"), (1, 2, 5, 6)),
+    "conv1d_replicate": (lambda m: m.nn.Conv1d(2, 3, 3, padding=2, padding_mode="replicate"),
+                         (2, 2, 6)),
     "maxpool": (lambda m: m.nn.MaxPool2d(2), (2, 3, 6, 7)),
     "maxpool_pad_ceil": (lambda m: m.nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
                          (1, 2, 8, 7)),
@@ -413,3 +419,28 @@ def test_inplace_leaky_relu_and_dropout_write_into_their_input():
 def test_inplace_forms_not_written_yet_refuse_instead_of_copying(layer):
     with pytest.raises(NotImplementedError, match="inplace=True"):
         getattr(T.nn, layer)(inplace=True)(T.ones(2) * 1)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pads,shape", [((2, 1), (2, 3, 5)), ((1, 2, 2, 0), (1, 2, 4, 5)),
+                                        ((1, 0, 0, 1, 1, 1), (1, 2, 3, 3, 3))], ids=str)
+def test_pad_modes_match_torch(mode, pads, shape):
+    def build(m):
+        class Padded(m.nn.Module):
+            def forward(self, x):
+                return m.nn.functional.pad(x, pads, mode=mode) * 1
+        return Padded()
+
+    run_both(build, floats(*shape, dtype="float64"), dtype="float64")
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (3, 0), mode="reflect"),
+    lambda m: m.nn.functional.pad(m.zeros(3), (1, 1), mode="reflect"),
+    lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (4, 0), mode="circular"),
+    lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1), mode="zeros"),
+    lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1), mode="reflect", value=2.0),
+    lambda m: m.nn.functional.pad(m.zeros(1, 2, 3), (1, 1, 1)),
+], ids=["reflect-size", "reflect-dims", "circular-wrap", "mode", "value", "odd"])
+def test_pad_errors_match_torch(call):
+    assert_same_error(call)

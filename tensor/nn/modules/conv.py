@@ -32,8 +32,9 @@ class _ConvNd(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode='{padding_mode}' is not implemented")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError("padding_mode must be one of ['zeros', 'reflect', 'replicate', "
+                             f"'circular'], but got padding_mode='{padding_mode}'")
         self.stride, self.dilation = _tuple(stride, n), _tuple(dilation, n)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
@@ -73,7 +74,22 @@ class _ConvNd(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
+
+    def _padded(self, input: Tensor) -> tuple[Tensor, object]:
+        """(input, padding) for the functional call: with a padding_mode other than zeros
+        the input is padded here (torch's _reversed_padding_repeated_twice) and the
+        convolution itself pads nothing."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        if self.padding == "same":
+            widths = F.same_padding(self.kernel_size, self.dilation)
+        else:
+            amounts = (0,) * self._dims if self.padding == "valid" else self.padding
+            widths = [n for amount in reversed(amounts) for n in (amount, amount)]
+        return F.pad(input, widths, mode=self.padding_mode), 0
 
 
 class Conv1d(_ConvNd):
@@ -84,8 +100,9 @@ class Conv1d(_ConvNd):
     _dims = 1
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -94,5 +111,6 @@ class Conv2d(_ConvNd):
     x[n, c, i s_h + u d_h, j s_w + v d_w] (see :func:`tensor.nn.functional.conv2d`)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
