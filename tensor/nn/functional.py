@@ -605,11 +605,16 @@ def _pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: 
     return out, extra
 
 
+def _pool_stride(kernel: tuple[int, int], stride) -> tuple[int, int]:
+    """A pool's stride: the kernel size when not given (None or empty), as torch."""
+    return kernel if stride is None or stride == [] or stride == () else _pair(stride)
+
+
 def _pooled_windows(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool,
                     fill: float, name: str) -> Tensor:
     """(N, C, out_h, out_w, kh * kw) windows of the input padded with ``fill``."""
     kernel = _pair(kernel_size)
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
+    stride = _pool_stride(kernel, stride)
     padding, dilation = _pair(padding), _pair(dilation)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise RuntimeError("pad should be at most half of effective kernel size, but got "
@@ -634,13 +639,23 @@ def _pooled_windows(input: Tensor, kernel_size, stride, padding, dilation, ceil_
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
     """out[n, c, i, j] = max over the window at (i s_h - p_h, j s_w - p_w) (padding counts
-    as -inf); the gradient goes to the window's first maximum, as torch's.
-    ``return_indices`` is not implemented (raises NotImplementedError)."""
-    if return_indices:
-        raise NotImplementedError("max_pool2d(return_indices=True) is not implemented")
+    as -inf); the gradient goes to the window's first maximum, as torch's. With
+    ``return_indices`` also the position of each maximum in its (H, W) plane,
+    h * W + w (int64), as torch's."""
     windows = _pooled_windows(input, kernel_size, stride, padding, dilation, ceil_mode,
                               -math.inf, "max_pool2d")
-    out = windows.max(-1).values
+    out, within = windows.max(-1)
+    if return_indices:
+        kernel, dilation, padding = _pair(kernel_size), _pair(dilation), _pair(padding)
+        stride = _pool_stride(kernel, stride)
+        rows = (ops.arange(out.shape[2], device=input.device) * stride[0] - padding[0]
+                ).unsqueeze(1) + (within // kernel[1]) * dilation[0]
+        cols = (ops.arange(out.shape[3], device=input.device) * stride[1] - padding[1]
+                ) + (within % kernel[1]) * dilation[1]
+        indices = rows * input.shape[-1] + cols
+        if input.ndim == 3:
+            out, indices = out.squeeze(0), indices.squeeze(0)
+        return out, indices
     return out if input.ndim == 4 else out.squeeze(0)
 
 
@@ -656,7 +671,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         out = total / divisor_override
     else:
         kernel = _pair(kernel_size)
-        stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
+        stride = _pool_stride(kernel, stride)
         counts = [_window_counts(total.shape[2 + d], input.shape[-2 + d], kernel[d], stride[d],
                                  _pair(padding)[d], count_include_pad) for d in range(2)]
         divisor = ops.tensor(counts[0], dtype=input.dtype, device=input.device).unsqueeze(1) \

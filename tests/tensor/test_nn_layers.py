@@ -444,3 +444,15 @@ def test_pad_modes_match_torch(mode, pads, shape):
 ], ids=["reflect-size", "reflect-dims", "circular-wrap", "mode", "value", "odd"])
 def test_pad_errors_match_torch(call):
     assert_same_error(call)
+
+
+@pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1,
+                                                               ceil_mode=True),
+                                     dict(kernel_size=(2, 3), stride=1, dilation=2)], ids=str)
+@pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 7, 6)], ids=str)
+def test_max_pool_return_indices_match_torch(options, shape):
+    x = floats(*shape)
+    out, indices = T.nn.MaxPool2d(return_indices=True, **options)(T.tensor(x))
+    t_out, t_indices = torch.nn.MaxPool2d(return_indices=True, **options)(torch.tensor(x))
+    assert_same_tensor(out, t_out, "value", "pooled")
+    assert_same_tensor(indices, t_indices, "value", "indices")
