@@ -481,17 +481,19 @@ def _add(a, b, backend):
 def _run_node(node, grads, create_graph, captures, captured, accumulate, targets, runs):
     """Run one node: tensor hooks, retain_grad, capture, then its backward (or accumulation)."""
     backend = node_backend(node) if not isinstance(node, AccumulateGrad) else node.variable._backend
+    # The gradients a node receives live where its outputs do: another device for a move.
+    output_backend = getattr(node, "output_backend", backend)
     if node._tensor_hooks:
         for output_nr, hooks in node._tensor_hooks.items():
             if hooks:  # an output that got no gradient has its hooks called with None, as in torch
-                grads[output_nr] = _run_tensor_hooks(hooks, grads[output_nr], backend, create_graph)
+                grads[output_nr] = _run_tensor_hooks(hooks, grads[output_nr], output_backend, create_graph)
     if node._retained:
         for output_nr, tensor_ref in node._retained.items():
             tensor = tensor_ref()
             if tensor is not None and grads[output_nr] is not None:
                 _retain(tensor, grads[output_nr], create_graph)
     if node._pre_hooks:
-        wrapped = tuple(_wrap(g, backend) for g in grads)
+        wrapped = tuple(_wrap(g, output_backend) for g in grads)
         for fn in list(node._pre_hooks.values()):
             result = fn(wrapped)
             if result is not None:
@@ -517,7 +519,7 @@ def _run_node(node, grads, create_graph, captures, captured, accumulate, targets
         for output_nr, grad in enumerate(grads):
             capture = captures.get((node, output_nr))
             if capture is not None:
-                captured[capture[0]] = _wrap(grad, backend)
+                captured[capture[0]] = _wrap(grad, output_backend)
                 if accumulate and grad is not None:
                     _retain(capture[1], grad, create_graph)
         if runs is not None and node not in runs:
@@ -530,7 +532,7 @@ def _run_node(node, grads, create_graph, captures, captured, accumulate, targets
                 raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
     if node._post_hooks:
         wrapped_in = tuple(_wrap(g, backend) for g in input_grads)
-        wrapped_out = tuple(_wrap(g, backend) for g in grads)
+        wrapped_out = tuple(_wrap(g, output_backend) for g in grads)
         for fn in list(node._post_hooks.values()):
             result = fn(wrapped_in, wrapped_out)
             if result is not None:

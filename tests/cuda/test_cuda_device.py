@@ -219,3 +219,17 @@ def test_load_without_map_location_restores_cuda_tensors(tmp_path):
     path = tmp_path / "t.npz"
     T.save({"w": T.ones(2, device="cuda")}, path)
     assert T.load(path)["w"].device.type == "cuda"
+
+
+def test_hooks_on_a_moved_tensor_see_gradients_on_its_device():
+    x = T.ones(3, requires_grad=True)
+    y = x.cuda()
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(str(g.device)))
+    y.grad_fn.register_prehook(lambda grads: seen.append(str(grads[0].device)))
+    (y * 2).sum().backward()
+    assert seen == ["cuda:0", "cuda:0"]
+    assert str(y.grad.device) == "cuda:0" and str(x.grad.device) == "cpu"
+    (g,) = T.autograd.grad((y * 3).sum(), y)
+    assert str(g.device) == "cuda:0"
