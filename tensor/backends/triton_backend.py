@@ -18,6 +18,11 @@ only for what follows, and nowhere else:
   ``.item()``, ``.tolist()``, DLPack;
 - random numbers: ``torch.rand`` / ``randn`` / ``randint`` / ``uniform_`` /
   ``normal_`` with this backend's ``torch.Generator``;
+- checks of index values that must raise torch's errors before a kernel runs
+  (``out_of_range``, and ``first_invalid_target`` in each cross_entropy): the
+  indices are copied to the host and checked there with numpy (a transfer and
+  a synchronisation, where torch's CUDA kernels assert on the device);
+- ``memory_is_shared`` reads torch's storage use count (metadata);
 - creation utilities with no kernel here, never in a training step:
   ``torch.arange``, ``torch.linspace``, ``torch.eye``;
 - utilities with no kernel here, never in a training step of the MLPs of the
