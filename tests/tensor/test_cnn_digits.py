@@ -23,7 +23,8 @@ def load_script():
 
 
 def options(epochs):
-    return argparse.Namespace(seed=0, epochs=epochs, batch_size=32, lr=1e-3, model="cnn")
+    return argparse.Namespace(seed=0, epochs=epochs, batch_size=32, lr=1e-3, model="cnn",
+                              device="cpu", threads=None)
 
 
 def test_cnn_graph_reads_as_torch_up_to_the_convolution():
