@@ -120,6 +120,7 @@ LAYERS = {
     "softplus": (lambda m: m.nn.Softplus(beta=2.0, threshold=1.5), (4, 5)),
     "hardtanh": (lambda m: m.nn.Hardtanh(-0.5, 0.8), (4, 5)),
     "relu6": (lambda m: m.nn.ReLU6(), (4, 5)),
+    "softmax2d": (lambda m: m.nn.Softmax2d(), (2, 3, 2, 2)),
     "sequential_cnn": (lambda m: m.nn.Sequential(
         m.nn.Conv2d(1, 4, 3, padding=1), m.nn.ReLU(), m.nn.MaxPool2d(2), m.nn.Flatten(),
         m.nn.Linear(16, 3)), (2, 1, 4, 4)),
@@ -186,11 +187,13 @@ def test_batchnorm_state_dict_round_trip_and_eval_uses_loaded_statistics():
     lambda m: m.nn.functional.linear(m.zeros(5, 2, 3), m.zeros(4, 3), m.zeros(5)),
     lambda m: m.nn.functional.linear(m.zeros(5, 2, 3), m.zeros(4, 3), m.zeros(3, 4)),
     lambda m: m.nn.functional.linear(m.zeros(2, 3), m.zeros(4, 3), m.zeros(1, 1, 4)),
+    lambda m: m.nn.Softmax2d()(m.zeros(2, 3)),
 ], ids=["bn-one-value", "bn1d-dims", "bn2d-dims", "conv-channels", "conv-dims", "conv-kernel",
         "conv1d-channels", "same-strided", "groups", "dropout-p", "layernorm-shape",
         "embedding-float", "embedding-above", "embedding-negative", "pool-too-small",
         "avgpool-too-small", "pool-padding", "conv-bias-dtype", "conv-weight-dtype",
-        "linear-bias", "linear-3d-bias", "linear-3d-2d-bias", "linear-3d-bias-dims"])
+        "linear-bias", "linear-3d-bias", "linear-3d-2d-bias", "linear-3d-bias-dims",
+        "softmax2d-dims"])
 def test_layer_errors_match_torch(call):
     assert_same_error(call)
 

@@ -5,7 +5,7 @@ ParameterList``), ``linear`` (``Linear Identity``), ``flatten`` (``Flatten Unfla
 ``conv`` (``Conv1d Conv2d``), ``pooling`` (``MaxPool2d AvgPool2d AdaptiveAvgPool2d``),
 ``dropout`` (``Dropout Dropout2d``), ``sparse`` (``Embedding``), ``normalization``
 (``LayerNorm BatchNorm1d BatchNorm2d``), ``activation`` (``ReLU Sigmoid Tanh Softmax
-LogSoftmax GELU SiLU LeakyReLU ELU Softplus Hardtanh ReLU6``) and ``loss`` (``MSELoss
+LogSoftmax Softmax2d GELU SiLU LeakyReLU ELU Softplus Hardtanh ReLU6``) and ``loss`` (``MSELoss
 NLLLoss CrossEntropyLoss L1Loss SmoothL1Loss HuberLoss KLDivLoss BCELoss
 BCEWithLogitsLoss``).
 """
@@ -21,6 +21,7 @@ from .activation import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softplus,
     Tanh,
 )
@@ -51,5 +52,5 @@ __all__ = [
     "Embedding", "Flatten", "GELU", "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss",
     "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module",
     "ModuleDict", "ModuleList", "NLLLoss", "ParameterList", "ReLU", "ReLU6", "SiLU", "Sequential",
-    "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten",
+    "Sigmoid", "SmoothL1Loss", "Softmax", "Softmax2d", "Softplus", "Tanh", "Unflatten",
 ]

@@ -1,5 +1,6 @@
 """Activation layers: each wraps the function of the same name in :mod:`tensor.nn.functional`
-(ReLU Sigmoid Tanh Softmax LogSoftmax GELU SiLU LeakyReLU ELU Softplus Hardtanh ReLU6)."""
+(ReLU Sigmoid Tanh Softmax LogSoftmax Softmax2d GELU SiLU LeakyReLU ELU Softplus Hardtanh
+ReLU6)."""
 
 from __future__ import annotations
 
@@ -157,3 +158,13 @@ class ReLU6(Hardtanh):
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
+
+
+class Softmax2d(Module):
+    """``Softmax2d()``: softmax over the channels (dim -3) at every spatial position of a
+    (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
+        return F.softmax(input, -3)
