@@ -540,6 +540,7 @@ class Remainder(Op):
 
     node_name = "RemainderBackward1"
     primitive = "remainder"
+    rounding = "floor"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -550,13 +551,26 @@ class Remainder(Op):
     def backward(ctx, grad):
         a, b = _unpack_pair(ctx)
         needs = ctx.needs_input_grad
-        # the rounded quotient is piecewise constant: no graph through it (as torch's)
-        grad_b = -grad * ctx._op.quotient(a.detach(), b.detach()) if needs[1] else None
+        grad_b = -grad * RoundedDiv.apply(a, b, ctx._op.rounding) if needs[1] else None
         return grad if needs[0] else None, grad_b
 
+
+class RoundedDiv(Op):
+    """out = floor(a / b) or trunc(a / b) (torch's div with a rounding_mode);  da = db = 0,
+    as zeros not connected to the graph (torch's DivBackward2)."""
+
+    node_name = "DivBackward2"
+    n_inputs = 2
+
     @staticmethod
-    def quotient(a, b):
-        return (a / b).floor()
+    def forward(ctx, a, b, rounding):
+        backend = ctx.backend
+        quotient = backend.div(data(a), data(b), binary_dtype(a, b))
+        return backend.floor(quotient) if rounding == "floor" else backend.trunc(quotient)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return zeros_like(grad), zeros_like(grad), None
 
 
 class RemainderScalar(Remainder):
@@ -568,10 +582,7 @@ class Fmod(Remainder):
 
     node_name = "FmodBackward1"
     primitive = "fmod"
-
-    @staticmethod
-    def quotient(a, b):
-        return (a / b).trunc()
+    rounding = "trunc"
 
 
 class FmodScalar(Fmod):

@@ -49,6 +49,8 @@ def _shape_arg(size) -> tuple:
 
 def _created(storage, backend, requires_grad) -> Tensor:
     """A new leaf; a factory's ``requires_grad=True`` has its own wording in torch."""
+    if not isinstance(requires_grad, bool):
+        raise TypeError(f"argument 'requires_grad' must be bool, not {type(requires_grad).__name__}")
     t = Tensor._make(storage, backend, False, None, 0, None)
     if requires_grad:
         if not t.dtype.is_floating_point:
@@ -355,6 +357,8 @@ def _compare(op_name):
             op = _FLIPPED[op_name]
         else:
             op = op_name
+        if other is None and op in ("eq", "ne"):
+            return op == "ne"  # torch: t == None is False, t != None is True
         other = _as_operand(other, input)
         dtype = F.binary_dtype(input, other)
         backend = input._backend
@@ -506,10 +510,14 @@ clip = clamp
 
 
 def maximum(input, other) -> Tensor:
+    """The elementwise maximum of two tensors (nan wins, as torch)."""
+    _check_tensor_argument("maximum", "other", other, 2)
     return F.Maximum.apply(input, _as_operand(other, input))
 
 
 def minimum(input, other) -> Tensor:
+    """The elementwise minimum of two tensors (nan wins, as torch)."""
+    _check_tensor_argument("minimum", "other", other, 2)
     return F.Minimum.apply(input, _as_operand(other, input))
 
 
@@ -677,6 +685,8 @@ def _nonempty_reduction_dims(name, input, dim):
 def _arg_reduce(name):
     def arg_reduce(input, dim=None, keepdim=False) -> Tensor:
         backend = input._backend
+        if input.dtype is D.bool_:
+            raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
             if input.numel() == 0:
                 raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -836,6 +846,7 @@ def masked_fill_(self, mask, value):
 
 def gather(input, dim, index) -> Tensor:
     """out[i][j] = input[i][index[i][j]] along ``dim`` (for dim 1); an integer index of input's ndim."""
+    _check_tensor_argument("gather", "index", index, 3)
     if index.dtype not in (D.int64, D.int32):
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     d = _normalize_dim(dim, input.ndim)
@@ -857,6 +868,8 @@ def gather(input, dim, index) -> Tensor:
 
 def matmul(input, other) -> Tensor:
     """Matrix product with torch's rules for 1-D, 2-D and batched (broadcast) operands."""
+    _check_tensor_argument("matmul", "input", input, 1)
+    _check_tensor_argument("matmul", "other", other, 2)
     a_dim, b_dim = input.ndim, other.ndim
     if a_dim == 0 or b_dim == 0:
         raise RuntimeError(
@@ -918,6 +931,8 @@ def _type_word(dtype) -> str:
 
 def mm(input, mat2) -> Tensor:
     """Matrix product of two 2-D tensors."""
+    if input.dtype is D.bool_:
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
@@ -970,17 +985,25 @@ def broadcast_shapes(*shapes) -> Size:
 # ------------------------------------------------------------ softmax family
 
 def softmax(input, dim, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably (floating inputs only, as torch)."""
     if dtype is not None:
         input = input.to(dtype)
-    return F.Softmax.apply(input, _normalize_dim(dim, input.ndim))
+    return F.Softmax.apply(input, _softmax_dim("softmax", input, dim))
 
 
 def log_softmax(input, dim, dtype=None) -> Tensor:
-    """x - logsumexp(x) along ``dim``."""
+    """x - logsumexp(x) along ``dim`` (floating inputs only, as torch)."""
     if dtype is not None:
         input = input.to(dtype)
-    return F.LogSoftmax.apply(input, _normalize_dim(dim, input.ndim))
+    return F.LogSoftmax.apply(input, _softmax_dim("log_softmax", input, dim))
+
+
+def _softmax_dim(name, input, dim) -> int:
+    d = _normalize_dim(dim, input.ndim)
+    if not input.is_floating_point():
+        kernel = "lastdim_kernel_impl" if d == input.ndim - 1 or input.ndim == 0 else "kernel_impl"
+        raise NotImplementedError(f"\"{name}_{kernel}\" not implemented for '{dtype_name(input.dtype)}'")
+    return d
 
 
 # ------------------------------------------------------------------ shapes
@@ -1337,6 +1360,10 @@ def _setitem(input, index, value) -> None:
     if not isinstance(value, Tensor):
         value = _fitting(value, input.dtype)  # torch checks the value before the index
     view, advanced = _basic_index(input, index, for_setitem=True)
+    if isinstance(value, Tensor) and value.ndim > view.ndim:
+        extra = value.ndim - view.ndim
+        if builtins.all(n == 1 for n in value.shape[:extra]):  # leading 1s drop, as torch's
+            value = value.reshape(value.shape[extra:])
     if not advanced:
         if isinstance(value, Tensor):
             copy_(view, value)
@@ -1359,6 +1386,8 @@ def _setitem(input, index, value) -> None:
             f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
             f"indexing result of shape {list(indexed_shape)}"
         )
+    if value.dtype is not view.dtype and value.ndim == 0:
+        value = value.to(view.dtype)  # a 0-d value is cast, as torch's masked/indexed fill
     if value.dtype is not view.dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
@@ -1545,6 +1574,7 @@ class ToDevice(F.Op):
 
 def equal(input, other) -> bool:
     """True when both have the same shape and elements."""
+    _check_tensor_argument("equal", "other", other, 2)
     return input._backend.array_equal(input._data, other._data)
 
 
@@ -1555,6 +1585,9 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True when every |input - other| <= atol + rtol * |other| (one dtype, as torch)."""
+    if isinstance(other, Tensor) and other.dtype is not input.dtype:
+        raise RuntimeError(f"{dtype_name(input.dtype)} did not match {dtype_name(other.dtype)}")
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
@@ -1570,6 +1603,11 @@ def _inplace(self: Tensor, compute, *args) -> Tensor:
     """
     grad_on = _state.grad_enabled
     base = self._base
+    if base is not None and builtins.any(
+            step == 0 and n > 1 for step, n in zip(self.stride(), self.shape)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation.")
     if base is not None and self._view_version != self._version_counter[0]:
         self._refresh_view()
     if grad_on:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from collections import OrderedDict
 from typing import IO, Any
 
@@ -56,14 +57,22 @@ def load(f: PathOrFile, map_location: Any = None, weights_only: bool = True) -> 
     ``Tensor.to``: ``map_location="cpu"`` loads cuda tensors on a machine without one);
     ``weights_only`` is accepted for torch compatibility (loading never executes code)."""
     source = f if isinstance(f, (str, os.PathLike)) else io.BytesIO(f.read())
-    with np.load(source, allow_pickle=False) as archive:
-        if _STRUCTURE not in archive.files:
-            raise RuntimeError(f"{f!r} is not a file written by tensor.save")
-        structure = json.loads(str(archive[_STRUCTURE][()]))
-        if structure.get("format") != _FORMAT:
-            raise RuntimeError(f"unsupported tensor.save format: {structure.get('format')!r}")
-        restored: dict[str, Tensor] = {}
-        return _decode(structure["root"], archive, restored, map_location)
+    try:
+        with np.load(source, allow_pickle=False) as archive:
+            if not hasattr(archive, "files") or _STRUCTURE not in archive.files:
+                raise RuntimeError(f"{f!r} is not a file written by tensor.save")
+            structure = json.loads(str(archive[_STRUCTURE][()]))
+            if not isinstance(structure, dict) or structure.get("format") != _FORMAT:
+                found = structure.get("format") if isinstance(structure, dict) else None
+                raise RuntimeError(f"{f!r}: unsupported tensor.save format: {found!r}")
+            restored: dict[str, Tensor] = {}
+            return _decode(structure["root"], archive, restored, map_location)
+    except (KeyError, AttributeError, TypeError, ValueError, IndexError, RecursionError, EOFError,
+            zipfile.BadZipFile) as error:
+        # one error type for every malformed archive (pickled or object arrays are refused here too)
+        raise RuntimeError(
+            f"tensor.load: {f!r} is not a valid tensor.save archive ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _encode(obj: Any, arrays: dict[str, np.ndarray], tensor_keys: dict[int, str]) -> Any:

@@ -458,7 +458,7 @@ def var(x, axis=None, correction=1, keepdims=False):
 
 def logsumexp(x, axis, keepdims=False):
     """log(sum(exp(x))) stabilised by the maximum along ``axis``."""
-    m = np.amax(x, axis=axis, keepdims=True)
+    m = np.amax(x, axis=axis, keepdims=True, initial=-np.inf)  # an empty axis gives -inf
     m = np.where(np.isfinite(m), m, 0)
     out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
@@ -482,13 +482,13 @@ def sum_to_shape(x, shape):
 
 
 def softmax(x, axis):
-    shifted = x - np.amax(x, axis=axis, keepdims=True)
+    shifted = x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
     e = np.exp(shifted)
     return _arr(e / e.sum(axis=axis, keepdims=True))
 
 
 def log_softmax(x, axis):
-    shifted = x - np.amax(x, axis=axis, keepdims=True)
+    shifted = x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
     return _arr(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
 
 

@@ -112,7 +112,10 @@ def test_gradgradcheck(case, data):
     v_leaf = T.tensor(v, requires_grad=True)
     first = _grads(T, case.fn(T, *leaves, *extra), leaves, v_leaf, create_graph=True)
     total = sum((g * T.tensor(w)).sum() for g, w in zip(first, u))
-    analytical = [g.numpy() for g in _grads(T, total, leaves + [v_leaf], None)]
+    if total.requires_grad:
+        analytical = [g.numpy() for g in _grads(T, total, leaves + [v_leaf], None)]
+    else:  # a constant first derivative (sign, round, x ** 0): torch's is not connected either
+        analytical = [np.zeros(x.shape) for x in arrays + [v]]
 
     def pairing():
         return sum(np.sum(g * w) for g, w in zip(_first_order(case, arrays, extra, v), u))
@@ -207,7 +210,9 @@ def _reached_node_names() -> set:
 
 
 def test_every_op_of_the_derivative_table_is_tested():
-    missing = _table_node_names() - _reached_node_names() - {"AccumulateGrad"}
+    # NotImplemented (floor_divide's node, as torch's) only raises in backward: tested in
+    # test_material_surface.py
+    missing = _table_node_names() - _reached_node_names() - {"AccumulateGrad", "NotImplemented"}
     assert not missing, f"ops without a line in parity.OPS: {sorted(missing)}"
 
 
