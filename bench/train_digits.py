@@ -83,10 +83,10 @@ def initial_state(model: str, widths: tuple[int, ...], seed: int) -> dict[str, n
     return {k: v.numpy().copy() for k, v in build(tensor, model, widths).state_dict().items()}
 
 
-def accuracy(lib, model, x: np.ndarray, y: np.ndarray) -> float:
+def accuracy(lib, model, x: np.ndarray, y: np.ndarray, device: str = "cpu") -> float:
     """Fraction of ``x`` whose highest logit is the label."""
     with lib.no_grad():
-        logits = model(lib.tensor(x)).numpy()
+        logits = model(lib.tensor(x, device=device)).cpu().numpy()
     return float((logits.argmax(1) == y).mean())
 
 
@@ -99,6 +99,9 @@ def train(lib, args) -> tuple[list[float], float, float]:
     model = build(lib, args.model, widths)
     model.load_state_dict({k: lib.tensor(v)
                            for k, v in initial_state(args.model, widths, args.seed).items()})
+    # torch itself goes to cuda only with a GPU; tensor's cuda also runs through Triton's interpreter
+    device = args.device if lib is tensor or lib.cuda.is_available() else "cpu"
+    model.to(device)
     optimizer = lib.optim.Adam(model.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     losses = []
@@ -110,15 +113,15 @@ def train(lib, args) -> tuple[list[float], float, float]:
         for begin in range(0, len(order), args.batch_size):
             batch = order[begin:begin + args.batch_size]
             optimizer.zero_grad()
-            loss = lib.nn.functional.cross_entropy(model(lib.tensor(x_train[batch])),
-                                                   lib.tensor(y_train[batch]))
+            loss = lib.nn.functional.cross_entropy(model(lib.tensor(x_train[batch], device=device)),
+                                                   lib.tensor(y_train[batch], device=device))
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
             count += len(batch)
         losses.append(total / count)
         model.eval()
-        test_accuracy = accuracy(lib, model, x_test, y_test)
+        test_accuracy = accuracy(lib, model, x_test, y_test, device)
         print(f"epoch {epoch:3d}  train loss {losses[-1]:.4f}  test accuracy "
               f"{test_accuracy:.4f}  ({time.perf_counter() - start:.1f} s)", flush=True)
     return losses, test_accuracy, time.perf_counter() - start
@@ -154,7 +157,14 @@ def main() -> None:
     parser.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit torch and numpy's BLAS to this many threads")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cuda: lucidgrad's Triton backend (Triton's CPU interpreter without a GPU)")
     args = parser.parse_args()
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            os.environ["TRITON_INTERPRET"] = "1"  # before triton is first imported
     if args.torch:
         import torch as lib
     else:
