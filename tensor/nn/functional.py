@@ -760,10 +760,16 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
     return _dropout_with_mask_shape(input, p, training, mask_shape, inplace)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """out[...] = weight[input[...]] (rows picked by index); the gradient of each row is the
     sum of the gradients of its picks (a scatter-add), and row ``padding_idx`` gets none.
-    ``max_norm`` renormalisation is not implemented."""
+    With ``max_norm`` the picked rows whose ``norm_type``-norm exceeds it are first scaled
+    in place (outside autograd) by max_norm / (norm + 1e-7), as torch's embedding_renorm_.
+    ``scale_grad_by_freq`` and ``sparse`` are not implemented."""
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not implemented")
     if input.dtype.is_floating_point or input.dtype.name == "bool":
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
@@ -779,6 +785,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
             raise AssertionError("Padding_idx must be within num_embeddings")
     if input.numel() and ((input < 0) | (input >= rows)).any().item():
         raise IndexError("index out of range in self")
+    if max_norm is not None:
+        with no_grad():
+            flat = input.reshape(-1)
+            rows = weight[flat]
+            norms = rows.norm(norm_type, 1, keepdim=True)
+            scale = ops.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            weight[flat] = rows * scale.to(weight.dtype)
     picked = weight[input]
     if padding_idx is None or not weight.requires_grad:
         return picked

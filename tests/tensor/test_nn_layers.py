@@ -459,3 +459,17 @@ def test_max_pool_return_indices_match_torch(options, shape):
     t_out, t_indices = torch.nn.MaxPool2d(return_indices=True, **options)(torch.tensor(x))
     assert_same_tensor(out, t_out, "value", "pooled")
     assert_same_tensor(indices, t_indices, "value", "indices")
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0])
+def test_embedding_max_norm_renormalises_the_looked_up_rows_as_torch(norm_type):
+    weights = floats(5, 3) * 2
+
+    def build(m):
+        layer = m.nn.Embedding(5, 3, max_norm=1.5, norm_type=norm_type)
+        layer.load_state_dict({"weight": m.tensor(weights)})
+        return layer
+
+    ours, theirs, *_ = run_both(build, np.array([[0, 2], [2, 4]]))
+    assert repr(ours) == repr(theirs)
+    assert_same_tensor(ours.weight, theirs.weight, "value", "renormalised weight")

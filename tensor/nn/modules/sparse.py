@@ -14,7 +14,8 @@ from .module import Module
 class Embedding(Module):
     """``Embedding(num_embeddings, embedding_dim, padding_idx=None, _weight=None)``:
     out[...] = weight[input[...]], weight (num_embeddings, embedding_dim) drawn N(0, 1) with
-    row ``padding_idx`` zeroed and kept out of the gradient. ``max_norm`` is not implemented."""
+    row ``padding_idx`` zeroed and kept out of the gradient; with ``max_norm`` the looked-up
+    rows are renormalised in place first (see :func:`tensor.nn.functional.embedding`)."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0,
@@ -22,9 +23,9 @@ class Embedding(Module):
                  _weight: Tensor | None = None, _freeze: bool = False, device=None,
                  dtype=None) -> None:
         super().__init__()
-        if max_norm is not None or scale_grad_by_freq or sparse:
+        if scale_grad_by_freq or sparse:
             raise NotImplementedError(
-                "Embedding: max_norm, scale_grad_by_freq and sparse are not implemented")
+                "Embedding: scale_grad_by_freq and sparse are not implemented")
         if padding_idx is not None:
             if padding_idx > 0:
                 assert padding_idx < num_embeddings, "Padding_idx must be within num_embeddings"
@@ -62,10 +63,14 @@ class Embedding(Module):
         return cls(rows, cols, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
         return text
