@@ -473,3 +473,53 @@ def test_embedding_max_norm_renormalises_the_looked_up_rows_as_torch(norm_type):
     ours, theirs, *_ = run_both(build, np.array([[0, 2], [2, 4]]))
     assert repr(ours) == repr(theirs)
     assert_same_tensor(ours.weight, theirs.weight, "value", "renormalised weight")
+
+
+def test_word_embeddings_ngram_tutorial_runs_and_learns():
+    """The N-gram language model of PyTorch's word-embedding tutorial, unchanged but for
+    ``import tensor as torch`` and a shorter text."""
+    torch_module = T
+    nn, F, optim = torch_module.nn, torch_module.nn.functional, torch_module.optim  # noqa: N806
+    torch_module.manual_seed(1)
+    context_size, embedding_dim = 2, 10
+    test_sentence = """When forty winters shall besiege thy brow,
+    And dig deep trenches in thy beauty's field,
+    Thy youth's proud livery so gazed on now,
+    Will be a totter'd weed of small worth held""".split()
+    ngrams = [([test_sentence[i - j - 1] for j in range(context_size)], test_sentence[i])
+              for i in range(context_size, len(test_sentence))]
+    vocab = set(test_sentence)
+    word_to_ix = {word: i for i, word in enumerate(vocab)}
+
+    class NGramLanguageModeler(nn.Module):
+        def __init__(self, vocab_size, embedding_dim, context_size):
+            super().__init__()
+            self.embeddings = nn.Embedding(vocab_size, embedding_dim)
+            self.linear1 = nn.Linear(context_size * embedding_dim, 128)
+            self.linear2 = nn.Linear(128, vocab_size)
+
+        def forward(self, inputs):
+            embeds = self.embeddings(inputs).view((1, -1))
+            out = F.relu(self.linear1(embeds))
+            out = self.linear2(out)
+            return F.log_softmax(out, dim=1)
+
+    losses = []
+    loss_function = nn.NLLLoss()
+    model = NGramLanguageModeler(len(vocab), embedding_dim, context_size)
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+    for _ in range(5):
+        total_loss = 0
+        for context, target in ngrams:
+            context_idxs = torch_module.tensor([word_to_ix[w] for w in context],
+                                               dtype=torch_module.long)
+            model.zero_grad()
+            log_probs = model(context_idxs)
+            loss = loss_function(log_probs, torch_module.tensor([word_to_ix[target]],
+                                                                dtype=torch_module.long))
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item()
+        losses.append(total_loss)
+    assert losses[-1] < losses[0]
+    assert model.embeddings.weight[word_to_ix["beauty's"]].shape == (embedding_dim,)
