@@ -19,7 +19,7 @@ it row by row:
     add      a + b                   1                    1
     sub      a - b                   1                    -1
     mul      a * b                   b                    a
-    div      a / b                   1 / b                -a / b**2
+    div      a / b                   1 / b                -out / b  (= -a / b**2)
     pow      a ** b                  b * a**(b-1)         out * log(a)
     neg      -a                      -1
     relu     max(a, 0)               1 if a > 0 else 0
@@ -36,6 +36,11 @@ A number operand (`v + 2`, `2 ** v`) becomes a constant leaf `Value`, as in
 micrograd, so every edge of the graph joins two Values. Leaves accumulate
 `.grad` across `backward()` calls until zeroed, as in PyTorch; an interior
 node's `.grad` holds d(root)/d(node) from the latest `backward()`.
+
+Arithmetic follows IEEE as PyTorch does: an overflow gives inf (`Value(710.0).exp()`,
+`Value(10.0) ** 400`) and sin or cos of inf gives nan, while a domain error
+(log of a non-positive, sqrt of a negative, a negative base to a fractional
+power, zero to a negative power, division by zero) raises ValueError.
 
 A node is a single object: every op has at most two inputs, so the inputs
 and their local derivatives sit in fixed slots (`_a`, `_da`, `_b`, `_db`)
@@ -80,7 +85,15 @@ def _power_rule(base: float, exponent: float) -> float:
         return 0.0
     if base == 0.0 and exponent < 1.0:
         return math.inf
-    return exponent * base ** (exponent - 1.0)
+    return exponent * _pow(base, exponent - 1.0)
+
+
+def _pow(base: float, exponent: float) -> float:
+    """base ** exponent, with IEEE's signed inf where it overflows (Python raises OverflowError)."""
+    try:
+        return base**exponent
+    except OverflowError:
+        return -math.inf if base < 0.0 and exponent % 2.0 == 1.0 else math.inf
 
 
 def _check_power(base: float, exponent: float) -> None:
@@ -164,12 +177,16 @@ class Value:
         return _node(self.data * other.data, "mul", self, other.data, other, self.data)
 
     def __truediv__(self, other: Value | float) -> Value:
-        """div: a / b; local derivatives (1/b, -a/b**2)."""
+        """div: a / b; local derivatives (1/b, -out/b), as PyTorch computes -a/b**2.
+
+        -out/b rather than -a/(b*b): b*b underflows to 0 for a subnormal b.
+        """
         other = other if isinstance(other, Value) else _constant(other, "div")
         a, b = self.data, other.data
         if b == 0.0:
             raise _domain_error("div", f"division of {a!r} by zero", b)
-        return _node(a / b, "div", self, 1.0 / b, other, -a / (b * b))
+        out = a / b
+        return _node(out, "div", self, 1.0 / b, other, -out / b)
 
     def __pow__(self, other: Value | float) -> Value:
         """pow: a ** b; local derivatives (b * a**(b-1), out * log(a)).
@@ -181,11 +198,11 @@ class Value:
         if not isinstance(other, Value):
             exponent = _as_float(other, "pow with a Value")
             _check_power(self.data, exponent)
-            out = self.data**exponent
+            out = _pow(self.data, exponent)
             return _node(out, "pow", self, _power_rule(self.data, exponent))
         a, b = self.data, other.data
         _check_power(a, b)
-        out = a**b
+        out = _pow(a, b)
         d_exponent = out * math.log(a) if a > 0.0 else (0.0 if a == 0.0 else math.nan)
         return _node(out, "pow", self, _power_rule(a, b), other, d_exponent)
 
@@ -213,10 +230,14 @@ class Value:
         return _node(-self.data, "neg", self, -1.0)
 
     def relu(self) -> Value:
-        """relu: max(a, 0); local derivative 1 if a > 0 else 0."""
-        if self.data > 0.0:
-            return _node(self.data, "relu", self, 1.0)
-        return _node(0.0, "relu", self, 0.0)
+        """relu: max(a, 0); local derivative 1 if a > 0 else 0 (nan passes, as in PyTorch).
+
+        Where a <= 0 the input receives exactly 0, even from an inf or nan
+        gradient (`backward` masks it, as PyTorch's relu does).
+        """
+        if self.data <= 0.0:
+            return _node(0.0, "relu", self, 0.0)
+        return _node(self.data, "relu", self, 1.0)
 
     def tanh(self) -> Value:
         """tanh: tanh(a); local derivative 1 - out**2."""
@@ -233,8 +254,11 @@ class Value:
         return _node(out, "sigmoid", self, out * (1.0 - out))
 
     def exp(self) -> Value:
-        """exp: exp(a); local derivative out."""
-        out = math.exp(self.data)
+        """exp: exp(a); local derivative out (inf once exp overflows, a > 709.78)."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            out = math.inf
         return _node(out, "exp", self, out)
 
     def log(self) -> Value:
@@ -244,12 +268,14 @@ class Value:
         return _node(math.log(self.data), "log", self, 1.0 / self.data)
 
     def sin(self) -> Value:
-        """sin: sin(a); local derivative cos(a)."""
-        return _node(math.sin(self.data), "sin", self, math.cos(self.data))
+        """sin: sin(a); local derivative cos(a) (both nan at a = +-inf)."""
+        a = self.data if math.isfinite(self.data) else math.nan  # math.sin(inf) raises
+        return _node(math.sin(a), "sin", self, math.cos(a))
 
     def cos(self) -> Value:
-        """cos: cos(a); local derivative -sin(a)."""
-        return _node(math.cos(self.data), "cos", self, -math.sin(self.data))
+        """cos: cos(a); local derivative -sin(a) (both nan at a = +-inf)."""
+        a = self.data if math.isfinite(self.data) else math.nan  # math.cos(inf) raises
+        return _node(math.cos(a), "cos", self, -math.sin(a))
 
     def sqrt(self) -> Value:
         """sqrt: sqrt(a), defined for a >= 0; local derivative 1/(2 out) (+inf at 0)."""
@@ -284,7 +310,8 @@ class Value:
             a = node._a
             if a is not None:  # a leaf passes nothing on
                 grad = node.grad
-                a.grad += node._da * grad
+                if node._da or node._op != "relu":  # relu masks: 0, not 0 * inf = nan
+                    a.grad += node._da * grad
                 b = node._b
                 if b is not None:
                     b.grad += node._db * grad

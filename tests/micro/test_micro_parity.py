@@ -91,6 +91,41 @@ def test_every_op_of_the_table_is_tested():
     assert {op for op, _, _ in OP_CASES} == table
 
 
+# IEEE at the edges, as torch (float64) computes them: overflow to inf, nan from
+# inf, subnormal operands, and an infinite gradient meeting relu's zero.
+INF, SUBNORMAL = math.inf, 5e-324
+IEEE_CASES = [
+    ("exp overflows to inf", lambda a: a.exp(), (710.0,)),
+    ("pow overflows to inf", lambda a: a**400, (10.0,)),
+    ("pow overflows to -inf", lambda a: a**401, (-10.0,)),
+    ("negative power of a subnormal", lambda a: a**-3, (-SUBNORMAL,)),
+    ("pow, Value exponent, overflow", lambda a, b: a**b, (10.0, 400.0)),
+    ("number ** Value, overflow", lambda a: 2**a, (2000.0,)),
+    ("product overflows", lambda a, b: a * b, (1e300, 1e10)),
+    ("subnormal a / a", lambda a: a / a, (SUBNORMAL,)),
+    ("subnormal a / b", lambda a, b: a / b, (SUBNORMAL, SUBNORMAL)),
+    ("tiny / tiny", lambda a, b: a / b, (1e-30, 1e-300)),
+    ("sin of inf", lambda a: a.sin(), (INF,)),
+    ("cos of -inf", lambda a: a.cos(), (-INF,)),
+    ("sin of nan", lambda a: a.sin(), (math.nan,)),
+    ("tanh of inf", lambda a: a.tanh(), (INF,)),
+    ("exp of -inf", lambda a: a.exp(), (-INF,)),
+    ("log of inf", lambda a: a.log(), (INF,)),
+    ("relu masks an infinite gradient", lambda a: a.relu().sqrt(), (-1.0,)),
+    ("relu at 0 masks too", lambda a: a.relu().sqrt(), (0.0,)),
+    ("relu of nan passes nan", lambda a: a.relu(), (math.nan,)),
+    ("mul by 0 does not mask", lambda a, b: (a * b).sqrt(), (2.0, 0.0)),
+    ("sqrt at 0 times 0 is nan", lambda a: a.sqrt() * 0, (0.0,)),
+    ("abs at 0 does not mask", lambda a: a.abs().sqrt(), (0.0,)),
+    ("sigmoid of nan", lambda a: a.sigmoid(), (math.nan,)),
+]
+
+
+@pytest.mark.parametrize("name, f, inputs", IEEE_CASES, ids=[case[0] for case in IEEE_CASES])
+def test_ieee_edge_matches_torch(name, f, inputs):
+    assert_matches_torch(f, inputs)
+
+
 # Ops for random graphs: each keeps its inputs inside its domain, so any
 # composition is defined; the wrappers (x*x + 1, tanh) are ops of the graph too.
 GRAPH_OPS = [
