@@ -149,6 +149,29 @@ def time_steps(rounds: int, steps: int, points, labels) -> dict[tuple[str, bool]
     return per_step
 
 
+def gc_by_generation(value_class, points, labels, steps: int) -> dict[int, tuple[float, float]]:
+    """Collections per step and their ms per step, by generation, GC at defaults (gc.callbacks)."""
+    model = GenericMLP(value_class)
+    spent = {generation: [0, 0.0] for generation in range(3)}
+    started = {}
+
+    def on_collect(phase, info):
+        if phase == "start":
+            started[info["generation"]] = time.perf_counter()
+        else:
+            spent[info["generation"]][0] += 1
+            spent[info["generation"]][1] += time.perf_counter() - started[info["generation"]]
+
+    gc.collect()
+    gc.callbacks.append(on_collect)
+    try:
+        for _ in range(steps):
+            training_step(value_class, model, points, labels)
+    finally:
+        gc.callbacks.remove(on_collect)
+    return {g: (count / steps, 1e3 * seconds / steps) for g, (count, seconds) in spent.items()}
+
+
 def summary(values: list[float]) -> str:
     """`median (min ...)` of per-round figures."""
     return f"{statistics.median(values):.3f} (min {min(values):.3f})"
@@ -346,6 +369,11 @@ def main(argv=None) -> int:
           f"{nodes['micro'] / nodes['micrograd']:.3f} | 1 |")  # fmt: skip
     print(f"| deepest chain backpropagated (tried {', '.join(map(str, depths))}) "
           f"| {chains['micro']} | {chains['micrograd']} | | 200000 |")  # fmt: skip
+    by_generation = gc_by_generation(MicroValue, points, labels, 3 * steps)
+    print()
+    print("micro's cyclic GC per training step, by generation (collections, ms): " + ", ".join(
+        f"gen{g} {count:.1f}, {ms:.1f} ms" for g, (count, ms) in by_generation.items()
+    ))  # fmt: skip
 
     if nodes["micro"] != nodes["micrograd"] or not same_loss:
         print("error: the engines did not build the same graph", file=sys.stderr)

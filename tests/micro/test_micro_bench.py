@@ -25,6 +25,7 @@ def test_quick_bench_runs_and_node_counts_match():
     tracked_row = next(line for line in result.stdout.splitlines() if "GC-tracked objects" in line)
     micro_tracked = float(tracked_row.split("|")[2])
     assert 0.9 < micro_tracked <= 1.0  # one per node; the graph's few leaves were made before
+    assert "micro's cyclic GC per training step, by generation" in result.stdout
 
 
 def test_readable_cost_runs_and_builds_the_same_graph():
