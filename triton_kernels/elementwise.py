@@ -331,6 +331,8 @@ def _apply(OP: tl.constexpr, x, y, z, w, IS_FLOAT: tl.constexpr):
         r = _sigmoid(x)
     elif OP == "relu":
         r = tl.where(x < 0, 0, x)  # nan stays nan
+    elif OP == "erf":
+        r = tl.math.erf(x)
     elif OP == "gelu":
         r = 0.5 * x * (1.0 + tl.math.erf(x * 0.7071067811865476))
     elif OP == "gelu_tanh":
@@ -455,6 +457,8 @@ def _apply(OP: tl.constexpr, x, y, z, w, IS_FLOAT: tl.constexpr):
     elif OP == "tan_backward":
         t = _div(tl.sin(y), tl.cos(y))
         r = x * (1.0 + t * t)
+    elif OP == "erf_backward":
+        r = x * 1.1283791670955126 * tl.exp(-y * y)
     elif OP == "gelu_backward":
         cdf = 0.5 * (1.0 + tl.math.erf(y * 0.7071067811865476))
         pdf = tl.exp(-0.5 * y * y) * 0.3989422804014327
@@ -756,7 +760,7 @@ def _empty(shape: Sequence[int], dtype: torch.dtype, like: Sequence[Operand]) ->
 
 # ======================================================================== unary
 
-FLOAT_UNARY_OPS = ("exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "gelu",
+FLOAT_UNARY_OPS = ("exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "gelu",
                    "gelu_tanh", "silu", "sqrt", "rsqrt", "reciprocal")
 """Unary ops defined on floats: integer and bool inputs compute in the default float dtype, as torch."""
 ROUNDING_OPS = ("floor", "ceil", "trunc", "round")
@@ -790,7 +794,7 @@ def unary(op: str, x: torch.Tensor, dtype: torch.dtype | None = None) -> torch.T
     """``op(x)`` elementwise, a new contiguous tensor; one launch.
 
     ``op`` is one of :data:`UNARY_OPS`: neg exp log log1p expm1 sin cos tan
-    tanh sigmoid relu gelu (x Phi(x) = x (1 + erf(x / sqrt 2)) / 2), gelu_tanh
+    tanh sigmoid relu erf gelu (x Phi(x) = x (1 + erf(x / sqrt 2)) / 2), gelu_tanh
     (x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2), silu (x sigmoid(x)),
     sqrt rsqrt abs sign floor ceil trunc round (halves to even) reciprocal
     logical_not bitwise_not. ``dtype`` is the dtype x is cast to, computed
@@ -1048,7 +1052,7 @@ def unary_backward(op: str, grad: torch.Tensor, saved: torch.Tensor) -> torch.Te
     (g y (1 - y)), relu (g [y > 0]), exp (g y), sqrt (g / (2 y)), rsqrt
     (-g y^3 / 2), and the forward input x for the rest: neg (-g), log (g / x),
     log1p (g / (1 + x)), expm1 (g e^x), sin (g cos x), cos (-g sin x), tan
-    (g (1 + tan^2 x)), gelu (g (Phi(x) + x phi(x))), gelu_tanh (torch's
+    (g (1 + tan^2 x)), erf (g 2 exp(-x^2) / sqrt(pi)), gelu (g (Phi(x) + x phi(x))), gelu_tanh (torch's
     formula), silu (g s (1 + x (1 - s)), s = sigmoid x), abs (g sign x),
     reciprocal (-g / x^2); sign, floor, ceil, trunc, round give zeros.
     """

@@ -33,9 +33,6 @@ only for what follows, and nowhere else:
   tensor uses the ``index_select`` kernel, a key of only index tensors the
   ``index_put`` kernel).
 
-Missing here: ``erf`` (``triton_kernels.elementwise`` has no erf op), so
-``gelu`` on cuda raises.
-
 Conventions as in :mod:`.numpy_backend`: ``dtype`` arguments are
 :class:`tensor._dtypes.dtype` objects; ``axis`` is an int, a tuple of ints or
 ``None`` (all axes), already non-negative.
@@ -362,6 +359,7 @@ sin = _unary("sin")
 cos = _unary("cos")
 tan = _unary("tan")
 tanh = _unary("tanh")
+erf = _unary("erf")
 sqrt = _unary("sqrt")
 rsqrt = _unary("rsqrt")
 abs = _unary("abs")
