@@ -173,12 +173,12 @@ for row in rows:
     if row["kernel"].startswith("matmul.") and row["dtype"] in ("fp16", "bf16"):
         wanted = "wgmma" if row["arch"] == "sm_90" else "mma"
         assert row["tensor_core"] == wanted, row
-        block_m, block_n, block_k = (int(v) for v in re.search(r"(\d+)x(\d+)x(\d+)", row["config"]).groups())
+        tile_m, tile_n, tile_k = (int(v) for v in re.search(r"(\d+)x(\d+)x(\d+)", row["config"]).groups())
         stages = int(re.search(r"\bs(\d+)", row["config"]).group(1))
-        tiles = (block_m * block_k + block_k * block_n) * 2  # an A tile and a B tile, 2 bytes per element
+        tiles = (tile_m * tile_k + tile_k * tile_n) * 2  # an A tile and a B tile, 2 bytes per element
         print(f"  {row['dtype']} matmul on {row['arch']}: {row['shared_bytes']} bytes of shared memory = "
-              f"{row['shared_bytes'] // tiles} x {tiles} (a {block_m}x{block_k} A tile + "
-              f"a {block_k}x{block_n} B tile); the config asks for {stages} stages")
+              f"{row['shared_bytes'] // tiles} x {tiles} (a {tile_m}x{tile_k} A tile + "
+              f"a {tile_k}x{tile_n} B tile); the config asks for {stages} stages")
         if row["arch"] == "sm_90":
             assert row["shared_bytes"] == stages * tiles, "sm_90 keeps one A and one B tile per stage"
 print("  fp16/bf16 matmuls use tensor cores (mma on sm_80, wgmma on sm_90); nothing spills.")
@@ -205,6 +205,8 @@ def draw_tiles(axes, title, tiles):
     axes.invert_yaxis()
 
 
+# the tiles drawn must cover the matrix: every row in some program, a whole row in one block
+assert grid * block_rows >= n_rows and block_n >= n_cols, (grid, block_rows, block_n)
 figure, (left, right) = plt.subplots(1, 2, figsize=(15, 5.5))
 draw_tiles(left, f"One-block path: grid of {grid} programs, each {block_rows} rows x {block_n} columns",
            [(p * block_rows, 0, block_rows, block_n, p, None) for p in range(grid)])
