@@ -528,6 +528,22 @@ class FloorDivide(Op):
         raise RuntimeError(f"derivative for aten::{ctx._op.primitive} is not implemented")
 
 
+class Unique(Op):
+    """out = the distinct values of a (computed by the caller, passed as ``values``);
+    torch implements no derivative (backward raises NotImplementedError)."""
+
+    node_name = "Unique2Backward0"
+    n_inputs = 1
+
+    @staticmethod
+    def forward(ctx, a, values):
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+
+
 class RemainderOfNumber(FloorDivide):
     """out = number % b: torch implements no derivative for b here."""
 

@@ -2011,6 +2011,255 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     return return_types.kthvalue(values, indices)
 
 
+# ------------------------------------------------ einsum, cumprod, scatter, index_add, unique
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Sum over the repeated subscripts of ``equation`` of the product of ``operands``:
+    out[output letters] = sum over the other letters of prod_k operand_k[its letters].
+
+    Composed from differentiable ops (diagonals by indexing, broadcast products, sums,
+    permutes), so gradients come from those ops. Operands may also be given as one list.
+    Ellipsis ('...') is not supported (NotImplementedError).
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError("einsum(): argument 'equation' (position 1) must be str, "
+                        f"not {type(equation).__name__}")
+    for k, x in enumerate(operands):
+        _check_tensor_argument("einsum", "operands", x, k + 2)
+    equation = equation.replace(" ", "")
+    if "." in equation:
+        raise NotImplementedError("einsum(): ellipsis ('...') is not supported by tensor")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
+                         if len(operands) > len(terms) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    for letter in lhs.replace(",", "") + rhs:
+        if not letter.isascii() or not letter.isalpha():
+            raise RuntimeError(f"einsum(): invalid subscript given at index {equation.index(letter)} in the "
+                             "equation string, subscripts must be in [a-zA-Z]")
+    letters = "".join(terms)
+    if not arrow:
+        rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    for c in rhs:
+        if c not in letters:
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any "
+                             "input operand")
+        if rhs.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+    order = list(dict.fromkeys(letters))
+    aligned, sizes = [], {}
+    for k, (term, x) in enumerate(zip(terms, operands)):
+        if len(term) != x.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not "
+                               f"match the number of dimensions ({x.ndim}) for operand {k} and no ellipsis "
+                               "was given")
+        x, term = _einsum_diagonals(x, term, k)
+        for c, n in zip(term, x.shape):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does not "
+                                   f"broadcast with previously seen size {sizes[c]}")
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+        x = permute(x, *sorted(range(len(term)), key=lambda i: order.index(term[i])))
+        aligned.append(reshape(x, tuple(x.shape[sorted(term, key=order.index).index(c)] if c in term else 1
+                                        for c in order)))
+    acc = aligned[0]
+    summed = set()
+    for k in range(len(aligned)):
+        if k:
+            acc = mul(acc, aligned[k])
+        later = "".join(terms[k + 1:]) + rhs
+        dims = [i for i, c in enumerate(order) if c not in later and c not in summed]
+        if dims:
+            acc = sum(acc, dims, keepdim=True)
+            summed.update(order[i] for i in dims)
+    kept = [c for c in order if c in rhs]
+    acc = reshape(acc, tuple(acc.shape[order.index(c)] for c in kept))
+    return permute(acc, *(kept.index(c) for c in rhs)) if kept != list(rhs) else acc
+
+
+def _einsum_diagonals(x, term: str, k: int):
+    """x's diagonal over each subscript repeated within one operand ('ii' -> 'i'), as last dim."""
+    while len(set(term)) != len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        p, q = term.index(c), term.index(c, term.index(c) + 1)
+        if x.shape[p] != x.shape[q]:
+            raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't "
+                               f"match, {x.shape[q]} != {x.shape[p]}")
+        rest = [i for i in range(len(term)) if i not in (p, q)]
+        x = permute(x, *rest, p, q)
+        positions = arange(x.shape[-1], device=x.device)
+        x = x[(slice(None),) * len(rest) + (positions, positions)]
+        term = "".join(term[i] for i in rest) + c
+    return x, term
+
+
+def cumprod(input, dim: int, *, dtype=None) -> Tensor:
+    """out[i] = input[0] * ... * input[i] along ``dim`` (integers and bools multiply as int64).
+
+    A chain of products of the slices (stacked), so the gradient is exact where
+    inputs are zero: d out[i] / d input[k] = prod of input[j] for j <= i, j != k.
+    """
+    _check_autograd_dtype(input, dtype)
+    if dtype is None and not input.dtype.is_floating_point:
+        dtype = D.int64
+    x = input if dtype is None else input.to(dtype)
+    if x.ndim == 0:
+        return x.clone() if x is input else x
+    d = _normalize_dim(dim, x.ndim)
+    if x.shape[d] == 0:
+        return x.clone() if x is input else x
+    running = select(x, d, 0)
+    parts = [running]
+    for k in range(1, x.shape[d]):
+        running = mul(running, select(x, d, k))
+        parts.append(running)
+    return stack(parts, d)
+
+
+def _scatter_checks(name, input, dim, index, src):
+    """torch's argument checks of scatter/scatter_add; the normalized dim."""
+    _check_tensor_argument(name, "index", index, 3)
+    if index.dtype not in (D.int64, D.int32):
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    d = _normalize_dim(dim, builtins.max(input.ndim, 1))
+    ndim = builtins.max(input.ndim, 1)
+    if builtins.max(index.ndim, 1) != ndim or (isinstance(src, Tensor) and builtins.max(src.ndim, 1) != ndim):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    shape = tuple(input.shape) or (1,)
+    ishape = tuple(index.shape) or (1,)
+    src_shape = (tuple(src.shape) or (1,)) if isinstance(src, Tensor) else ishape
+    if builtins.any(k != d and n > m for k, (n, m) in enumerate(zip(ishape, shape))) or builtins.any(
+            n > m for n, m in zip(ishape, src_shape)):
+        tail = f" and to be no larger size than src {list(src.shape)}" if isinstance(src, Tensor) else ""
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
+                           f"{list(input.shape)} apart from dimension {d}{tail}")
+    bad = input._backend.out_of_range(index._data, shape[d], False)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {shape[d]}")
+    return d
+
+
+def _scattered(input, d, index, src):
+    """zeros(input's shape) with src (cut to index's shape) added at index along d."""
+    ishape = tuple(index.shape) or (1,)
+    part = reshape(src, ishape)[tuple(slice(0, n) for n in ishape)] if src.ndim else reshape(src, ishape)
+    out = F.ScatterAdd.apply(part, tuple(input.shape) or (1,), reshape(index, ishape)._data, d)
+    return guard_indices(reshape(out, input.shape), (index,))
+
+
+def scatter_add(input, dim: int, index, src) -> Tensor:
+    """out = input, then out[index[i][j]][j] += src[i][j] (for dim 0; repeats add up).
+
+    d input = grad;  d src = grad gathered at index.
+    """
+    _check_tensor_argument("scatter_add", "src", src, 4)
+    d = _scatter_checks("scatter_add", input, dim, index, src)
+    return add(input, _scattered(input, d, index, src))
+
+
+def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
+    """out = input, then out[index[i][j]][j] = src[i][j] (for dim 0), or = value (a number).
+
+    d input = grad where nothing was written, else 0;  d src = grad gathered at index.
+    Repeated indices (torch: which write wins is undefined) write their sum here.
+    """
+    if src is not None and not isinstance(src, Tensor):
+        src, value = None, src
+    if (src is None) == (value is None):
+        raise TypeError("scatter() received an invalid combination of arguments: give src (a Tensor) "
+                        "or value (a number)")
+    d = _scatter_checks("scatter", input, dim, index, src)
+    with grad_mode.no_grad():
+        mask = ne(_scattered(input, d, index, ones(index.shape, dtype=D.int64, device=input.device)), 0)
+    if src is None:
+        return masked_fill(input, mask, value)
+    return where(mask, _scattered(input, d, index, src), input)
+
+
+def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
+    """out = input, then out[..., index[i], ...] += alpha * source[..., i, ...] along ``dim``.
+
+    d input = grad;  d source = alpha * grad selected at index along dim.
+    """
+    _check_tensor_argument("index_add", "source", source, 4)
+    _check_tensor_argument("index_add", "index", index, 3)
+    if index.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {index.ndim} with "
+                         f"type: {dtype_name(index.dtype)} and size: {list(index.shape)}")
+    if index.dtype not in (D.int64, D.int32):
+        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{dtype_name(index.dtype)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_add_(): self ({dtype_name(input.dtype)}) and source "
+                           f"({dtype_name(source.dtype)}) must have the same scalar type")
+    d = _normalize_dim(dim, builtins.max(input.ndim, 1))
+    shape, sshape = tuple(input.shape) or (1,), tuple(source.shape) or (1,)
+    if len(sshape) == len(shape) and sshape[d] != index.numel():
+        raise RuntimeError(f"index_add_(): Number of indices ({index.numel()}) should be equal to "
+                           f"source.size(dim): ({sshape[d]}), for dim: {d}")
+    if len(sshape) != len(shape) or builtins.any(n != m for k, (n, m) in enumerate(zip(sshape, shape))
+                                                 if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified "
+                           f"dimension. Got self.shape = {list(input.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    bad = input._backend.out_of_range(index._data, shape[d], False)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {shape[d]}")
+    column = tuple(-1 if k == d else 1 for k in range(len(shape)))
+    expanded = reshape(index.to(D.int64), column).expand(*sshape)
+    if alpha != 1:
+        source = mul(source, alpha)
+    added = _scattered(reshape(input, shape), d, expanded, reshape(source, sshape))
+    return add(input, reshape(added, input.shape))
+
+
+def scatter_add_(self, dim, index, src):
+    return _inplace(self, lambda s: scatter_add(s, dim, index, src))
+
+
+def scatter_(self, dim, index, src=None, *, value=None):
+    return _inplace(self, lambda s: scatter(s, dim, index, src, value=value))
+
+
+def index_add_(self, dim, index, source, *, alpha=1):
+    return _inplace(self, lambda s: index_add(s, dim, index, source, alpha=alpha))
+
+
+def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
+           dim=None):
+    """The distinct values of ``input`` in ascending order (flattened), with the index of
+    each input entry in them (``return_inverse``) and how often each occurs
+    (``return_counts``). Not differentiable (the output does not require grad). ``dim`` is
+    not supported (NotImplementedError)."""
+    if dim is not None:
+        raise NotImplementedError("unique(dim=...) is not supported by tensor")
+    with grad_mode.no_grad():
+        flat = reshape(input.detach(), (-1,))
+        n = flat.shape[0]
+        values, order = sort(flat, 0, stable=True)
+        first = ones(builtins.min(n, 1), dtype=D.bool_, device=input.device)
+        new = cat([first, ne(values[1:], values[:-1])]) if n else first
+        results = [values[new]]
+        if return_inverse:
+            inverse = zeros(n, dtype=D.int64, device=input.device)
+            if n:
+                inverse[order] = cumsum(new, 0) - 1
+            results.append(reshape(inverse, input.shape))
+        if return_counts:
+            starts = reshape(nonzero(new), (-1,))
+            ends = cat([starts[1:], full((1,), n, dtype=D.int64, device=input.device)])
+            results.append(ends - starts)
+    results[0] = F.Unique.apply(input, results[0]._data)
+    return results[0] if len(results) == 1 else tuple(results)
+
+
 def randperm(n: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A random permutation of 0 .. n-1 (the order that sorts n uniform draws)."""
     if n < 0:
@@ -2362,7 +2611,9 @@ _METHODS = {
     "flip": flip, "roll": roll, "tril": tril, "triu": triu, "diag": diag, "cumsum": cumsum,
     "repeat": repeat, "repeat_interleave": repeat_interleave, "index_select": index_select,
     "topk": topk, "kthvalue": kthvalue, "not_equal": ne, "less_equal": le, "greater_equal": ge,
-    "absolute": abs, "swapdims": transpose,
+    "absolute": abs, "swapdims": transpose, "cumprod": cumprod, "scatter": scatter,
+    "scatter_add": scatter_add, "scatter_": scatter_, "scatter_add_": scatter_add_, "index_add": index_add,
+    "index_add_": index_add_, "unique": unique,
 }
 
 for _name, _fn in _METHODS.items():

@@ -285,6 +285,13 @@ OPS = [
     fixed("index_select", lambda m, x: x.index_select(0, m.tensor([2, 0, 2])) * 2, (3, 4)),
     reduce("topk", lambda m, x, d, k: x.topk(1, d, largest=k).values * 2),
     reduce("kthvalue", lambda m, x, d, k: m.kthvalue(x, 1, d, keepdim=k).values * 2),
+    fixed("einsum", lambda m, x, y: m.einsum("bij,bjk->bik", x, y) * 2 + m.einsum("ii->i", x[0, :, :3]).sum(),
+          (2, 3, 4), (2, 4, 5)),
+    fixed("cumprod", lambda m, x: x.cumprod(1) * 2, (3, 4)),
+    fixed("scatter_add", lambda m, x, y: x.scatter_add(0, m.tensor([[0, 2, 1, 0], [2, 0, 0, 1]]), y) * 2,
+          (3, 4), (2, 4)),
+    fixed("scatter", lambda m, x, y: x.scatter(1, m.tensor([[0, 2], [3, 1], [2, 0]]), y) * 2, (3, 4), (3, 2)),
+    fixed("index_add", lambda m, x, y: x.index_add(0, m.tensor([2, 0, 1]), y, alpha=2) * 2, (3, 4), (3, 4)),
     unary("exp_method", lambda m, x: x.exp().tanh().sigmoid()),
     # reductions
     unary("sum", lambda m, x: x.sum()),
