@@ -14,6 +14,7 @@ import collections
 import functools
 import math
 import numbers
+import sys
 import warnings
 
 from . import _derivatives as F
@@ -48,9 +49,17 @@ def _shape_arg(size) -> tuple:
 
 
 def _created(storage, backend, requires_grad) -> Tensor:
-    """A new leaf; a factory's ``requires_grad=True`` has its own wording in torch."""
+    """A new leaf; a factory's ``requires_grad=True`` has its own wording in torch.
+
+    A ``requires_grad`` that is not a bool (None counts as False, as torch's) raises
+    torch's TypeError naming the factory that called this one.
+    """
+    if requires_grad is None:
+        requires_grad = False
     if not isinstance(requires_grad, bool):
-        raise TypeError(f"argument 'requires_grad' must be bool, not {type(requires_grad).__name__}")
+        factory = sys._getframe(1).f_code.co_name
+        raise TypeError(f"{factory}(): argument 'requires_grad' must be bool, "
+                        f"not {type(requires_grad).__name__}")
     t = Tensor._make(storage, backend, False, None, 0, None)
     if requires_grad:
         if not t.dtype.is_floating_point:

@@ -142,6 +142,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool):
+        if not isinstance(value, bool):
+            raise RuntimeError("requires_grad must be a bool")
         self.requires_grad_(value)
 
     @property
@@ -328,6 +330,9 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set requires_grad on a leaf (in place); returns self."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
+                            f"not {type(requires_grad).__name__}")
         if self._grad_fn is not None:
             if requires_grad:
                 return self

@@ -147,6 +147,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     ``input`` has shape (*, in_features); the result (*, out_features).
     """
+    _check_linear_arguments(input, weight, bias)
     if bias is not None and input.dtype is not weight.dtype:
         # torch's addmm text; without a bias matmul raises torch's own (different) text.
         raise RuntimeError(
@@ -172,10 +173,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return ops.matmul(input, weight.t()) + bias
 
 
+def _check_linear_arguments(input, weight, bias) -> None:
+    """torch's TypeError naming the first argument that is not a Tensor."""
+    for position, (name, value) in enumerate((("input", input), ("weight", weight), ("bias", bias)), 1):
+        if not (isinstance(value, Tensor) or (name == "bias" and value is None)):
+            raise TypeError(f"linear(): argument '{name}' (position {position}) must be Tensor, "
+                            f"not {type(value).__name__}")
+
+
 def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """relu(linear(input, weight, bias)); for a 2-D input with a bias, one addmm kernel with
     the ReLU in its epilogue, recorded as torch records the two ops (ReluBackward0 over
     AddmmBackward0)."""
+    _check_linear_arguments(input, weight, bias)
     fusable = (bias is not None and input.ndim == 2 and weight.ndim == 2
                and input.dtype is weight.dtype and input.shape[1] == weight.shape[1])
     if not fusable:

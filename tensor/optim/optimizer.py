@@ -24,10 +24,10 @@ _HYPERPARAMETER_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
 def check_hyperparameters(**values: float) -> None:
-    """torch's ValueError for the first negative hyperparameter, in the order given
+    """torch's ValueError for the first negative (or nan) hyperparameter, in the order given
     ("Invalid learning rate: -1", "Invalid momentum value: -0.5", ...)."""
     for name, value in values.items():
-        if value < 0.0:
+        if not 0.0 <= value:  # nan is refused too, as torch's
             raise ValueError(f"Invalid {_HYPERPARAMETER_WORDS.get(name, name + ' value')}: {value}")
 
 

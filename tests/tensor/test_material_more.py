@@ -252,3 +252,67 @@ def test_unique_result_layout_matches_torch():
 ])
 def test_einsum_size_errors(equation, shapes):
     assert_same_error(lambda m: m.einsum(equation, *[m.ones(s) for s in shapes]))
+
+
+# ---------------------------------------------------------------- errors as torch's
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, p: m.optim.Adam(p, lr=NAN),
+    lambda m, p: m.optim.Adam(p, eps=NAN),
+    lambda m, p: m.optim.Adam(p, weight_decay=NAN),
+    lambda m, p: m.optim.Adam(p, betas=(NAN, 0.9)),
+    lambda m, p: m.optim.AdamW(p, lr=NAN),
+    lambda m, p: m.optim.AdamW(p, eps=NAN),
+    lambda m, p: m.optim.RMSprop(p, lr=NAN),
+    lambda m, p: m.optim.RMSprop(p, alpha=NAN),
+    lambda m, p: m.optim.RMSprop(p, momentum=NAN),
+    lambda m, p: m.optim.Adagrad(p, lr=NAN),
+    lambda m, p: m.optim.Adagrad(p, lr_decay=NAN),
+    lambda m, p: m.optim.Adagrad(p, initial_accumulator_value=NAN),
+    lambda m, p: m.optim.Adam(p, lr=-1.0),
+])
+def test_optimizers_refuse_nan_hyperparameters(make):
+    assert_same_error(lambda m: make(m, [m.nn.Parameter(m.ones(2))]))
+
+
+def test_sgd_accepts_nan_hyperparameters_as_torch():
+    # torch's SGD checks `lr < 0.0` (and momentum, weight_decay): nan passes.
+    def sgd(torch):
+        groups = [torch.optim.SGD([torch.nn.Parameter(torch.ones(2))], **kw).param_groups[0]
+                  for kw in ({"lr": NAN}, {"lr": 0.1, "momentum": NAN}, {"lr": 0.1, "weight_decay": NAN})]
+        return [str(g[k]) for g, k in zip(groups, ("lr", "momentum", "weight_decay"))]
+    same_in_both(sgd)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.Linear(2, 3)([1.0, 2.0]),
+    lambda m: m.nn.Linear(2, 3, bias=False)((1.0, 2.0)),
+    lambda m: m.nn.functional.linear([1.0, 2.0], m.ones(3, 2)),
+    lambda m: m.nn.functional.linear(m.ones(2), [[1.0, 2.0]]),
+    lambda m: m.nn.functional.linear(m.ones(2), m.ones(3, 2), 3),
+    lambda m: m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU())([1.0, 2.0]),
+])
+def test_linear_of_a_non_tensor(call):
+    assert_same_error(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(2, requires_grad="yes"),
+    lambda m: m.tensor([1.0], requires_grad="yes"),
+    lambda m: m.zeros_like(m.ones(2), requires_grad=1),
+    lambda m: m.ones(2).requires_grad_("yes"),
+    lambda m: m.ones(2).requires_grad_(None),
+])
+def test_requires_grad_not_a_bool(call):
+    assert_same_error(call)
+
+
+def test_requires_grad_setter_and_none():
+    assert_same_error(lambda m: setattr(m.ones(2), "requires_grad", "yes"))
+
+    def none(torch):
+        return torch.full((2,), 1.0, requires_grad=None).requires_grad
+    same_in_both(none)
