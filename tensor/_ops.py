@@ -559,11 +559,17 @@ def _dims(input, dim):
     ndim = input.ndim
     if isinstance(dim, int):
         return (_normalize_dim(dim, ndim),) if ndim else ()
-    dims = tuple(_normalize_dim(d, ndim) for d in dim)
+    dims = tuple(_normalize_dim(builtins.int(d) if isinstance(d, builtins.bool) else d, ndim) for d in dim)
     if len(set(dims)) != len(dims):
         repeated = next(d for d in dims if dims.count(d) > 1)
         raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
     return tuple(sorted(dims)) if ndim else ()
+
+
+def _dims_or_all(input, dim):
+    """_dims, with an empty tuple or list meaning every dim (torch's sum/mean over dim=())."""
+    dims = _dims(input, dim)
+    return tuple(range(input.ndim)) if not dims else dims
 
 
 def _check_autograd_dtype(input, dtype) -> None:
@@ -575,9 +581,9 @@ def _check_autograd_dtype(input, dtype) -> None:
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (all dims when None); ints and bools sum as int64."""
     _check_autograd_dtype(input, dtype)
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+    if dim is None:
         return F.Sum.apply(input, None, False, dtype)
-    return F.SumDim.apply(input, _dims(input, dim), keepdim, dtype)
+    return F.SumDim.apply(input, _dims_or_all(input, dim), keepdim, dtype)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
@@ -589,9 +595,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {dtype_name(input.dtype)}"
         )
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+    if dim is None:
         return F.Mean.apply(input, None, False)
-    return F.MeanDim.apply(input, _dims(input, dim), keepdim)
+    return F.MeanDim.apply(input, _dims_or_all(input, dim), keepdim)
 
 
 def sum_to_size(input, *size) -> Tensor:
@@ -789,6 +795,8 @@ def logsumexp(input, dim, keepdim=False) -> Tensor:
 
 def _bool_reduce(name):
     def bool_reduce(input, dim=None, keepdim=False) -> Tensor:
+        if isinstance(dim, (tuple, list)) and len(dim) == 0:
+            return ne(input, False)  # torch reduces over no dim at all: elementwise
         dims = _reduce_all_or_dims(input, dim)
         backend = input._backend
         out = getattr(backend, name)(input._data, dims, keepdim if dims is not None else False)
@@ -867,9 +875,13 @@ def gather(input, dim, index) -> Tensor:
                 f"Size does not match at dimension {k} expected index {list(index.shape)} to be no "
                 f"larger than self {list(input.shape)} apart from dimension {d}"
             )
-    bad = input._backend.out_of_range(index._data, input.shape[d] if input.ndim else 1, False)
+    size = input.shape[d] if input.ndim else 1
+    bad = input._backend.out_of_range(index._data, size, False)
     if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {input.shape[d]}")
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    if input.ndim == 0 or index.ndim == 0:  # a 0-d operand gathers as a 1-element vector
+        out = gather(reshape(input, (-1,)), 0, reshape(index, (-1,)) if index.ndim == 0 else index)
+        return reshape(out, ()) if index.ndim == 0 else out
     return guard_indices(F.Gather.apply(input, d, input._backend.cast(index._data, D.int64)), (index,))
 
 

@@ -504,7 +504,13 @@ class Size(tuple):
 
 
 def _normalize_dim(dim: int, ndim: int) -> int:
-    """A dim in range [-ndim, ndim-1] made non-negative; IndexError with torch's wording otherwise."""
+    """A dim in range [-ndim, ndim-1] made non-negative; IndexError with torch's wording otherwise.
+
+    A bool is not a dim (TypeError, as torch's argument parser; inside a tuple of dims
+    torch takes it as 0/1, which callers of tuples do by converting first).
+    """
+    if isinstance(dim, bool):
+        raise TypeError("argument 'dim' must be int, not bool")
     low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
     if not low <= dim <= high:
         raise IndexError(

@@ -316,3 +316,78 @@ def test_requires_grad_setter_and_none():
     def none(torch):
         return torch.full((2,), 1.0, requires_grad=None).requires_grad
     same_in_both(none)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+@pytest.mark.parametrize("dim", [(), []])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_and_mean_over_no_dims_reduce_everything(reduce, dim, keepdim):
+    def over_nothing(torch):
+        x = torch.arange(6.0).reshape(2, 3).requires_grad_()
+        out = getattr(x, reduce)(dim, keepdim=keepdim)
+        out.sum().backward()
+        return out.detach(), out.grad_fn.name(), x.grad, getattr(torch.tensor(3.0), reduce)(dim)
+    same_in_both(over_nothing)
+
+
+@pytest.mark.parametrize("reduce", ["all", "any"])
+@pytest.mark.parametrize("dim", [(), []])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_all_and_any_over_no_dims_are_elementwise(reduce, dim, keepdim):
+    def over_nothing(torch):
+        return [getattr(x, reduce)(dim, keepdim=keepdim) for x in (
+            torch.tensor([[1.0, 0.0], [2.0, 3.0]]), torch.tensor(2), torch.tensor([True, False]))]
+    same_in_both(over_nothing)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(2, 3).sum(True),
+    lambda m: m.ones(2, 3).mean(False),
+    lambda m: m.ones(2, 3).softmax(True),
+    lambda m: m.ones(2, 3).unsqueeze(True),
+    lambda m: m.ones(2, 3).cumsum(True),
+    lambda m: m.ones(2, 3).transpose(True, 0),
+    lambda m: m.ones(2, 3).max(True),
+])
+def test_bool_as_a_dim_is_refused(call):
+    import torch
+
+    import tensor
+    theirs, ours = error_of(lambda: call(torch)), error_of(lambda: call(tensor))
+    assert theirs[0] == "TypeError" and ours is not None and ours[0] == "TypeError", ours
+
+
+def test_bools_inside_a_tuple_of_dims_count_as_ints():
+    def tuple_dims(torch):
+        return torch.arange(6.0).reshape(2, 3).sum((0, True))
+    same_in_both(tuple_dims)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.tensor(5.0).gather(0, m.tensor(0)),
+    lambda m: m.tensor(5.0).gather(-1, m.tensor(0)),
+    lambda m: m.tensor(5.0).gather(0, m.tensor([0, 0])),
+    lambda m: m.tensor([5.0, 6.0]).gather(0, m.tensor(1)),
+])
+def test_gather_with_0d_operands(call):
+    def gathered(torch):
+        out = call(torch)
+        return out, out.shape
+    same_in_both(gathered)
+
+    def gradient(torch):
+        x = torch.tensor(5.0, requires_grad=True)
+        out = x.gather(0, torch.tensor([0, 0, 0]))
+        out.sum().backward()
+        return out.grad_fn.name(), x.grad
+    same_in_both(gradient)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.tensor(5.0).gather(1, m.tensor(0)),
+    lambda m: m.tensor(5.0).gather(0, m.tensor(1)),
+    lambda m: m.tensor(5.0).gather(0, m.tensor([[0]])),
+    lambda m: m.ones(2, 2).gather(0, m.tensor(0)),
+])
+def test_gather_0d_errors(call):
+    assert_same_error(call)
