@@ -1395,7 +1395,8 @@ _qualified_node_names(CopySlices, Copy)
 # ------------------------------------------------------------- joins and splits
 
 class Cat(Op):
-    """out = [a_1; a_2; ...] along ``dim``;  da_i = grad's slice of a_i's rows."""
+    """out = [a_1; a_2; ...] along ``dim``;  da_i = grad's slice of a_i's rows (an empty
+    zero gradient for a skipped 1-D empty input, as torch's)."""
 
     node_name = "CatBackward0"
 
@@ -1415,7 +1416,7 @@ class Cat(Op):
         grads, start = [], 0
         for size in ctx.sizes:
             if size is None:
-                grads.append(None)
+                grads.append(_constant(ctx, _empty_cat_gradient(ctx, grad._data)))
                 continue
             grads.append(Slice.apply(grad, ctx.dim, start, start + size, 1))
             start += size
@@ -1425,7 +1426,13 @@ class Cat(Op):
     def vjp(ctx, grad):
         sizes = [s for s in ctx.sizes if s is not None]
         pieces = iter(ctx.backend.split(grad, sizes, ctx.dim))
-        return (*(None if s is None else next(pieces) for s in ctx.sizes), None, None)
+        grads = (_empty_cat_gradient(ctx, grad) if s is None else next(pieces) for s in ctx.sizes)
+        return (*grads, None, None)
+
+
+def _empty_cat_gradient(ctx, grad_data):
+    """The gradient of a 1-D empty input that cat left out: an empty (0,) array of grad's dtype."""
+    return ctx.backend.full((0,), 0, ctx.backend.dtype_of(grad_data))
 
 
 def _skipped_in_cat(t) -> bool:

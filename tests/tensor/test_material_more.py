@@ -391,3 +391,26 @@ def test_gather_with_0d_operands(call):
 ])
 def test_gather_0d_errors(call):
     assert_same_error(call)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("empty_first", [True, False])
+def test_cat_gives_a_skipped_empty_input_an_empty_gradient(dim, empty_first):
+    def skipped(torch):
+        empty = torch.zeros(0, requires_grad=True)
+        x = torch.ones(2, 3, dtype=torch.float64, requires_grad=True)
+        out = torch.cat([empty, x] if empty_first else [x, empty], dim)
+        (out * 2).sum().backward()
+        return out.detach(), empty.grad, x.grad
+    same_in_both(skipped)
+
+
+def test_cat_of_empty_vectors_gradients():
+    def vectors(torch):
+        empty, other = torch.zeros(0, requires_grad=True), torch.zeros(0, requires_grad=True)
+        out = torch.cat([empty, torch.ones(3, requires_grad=True), other])
+        out.sum().backward()
+        only_empty = torch.zeros(0, requires_grad=True)
+        torch.cat([only_empty, torch.zeros(0)]).sum().backward()
+        return empty.grad, other.grad, only_empty.grad
+    same_in_both(vectors)
