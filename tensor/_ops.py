@@ -2040,7 +2040,7 @@ def einsum(equation: str, *operands) -> Tensor:
 
     Composed from differentiable ops (diagonals by indexing, broadcast products, sums,
     permutes), so gradients come from those ops. Operands may also be given as one list.
-    Ellipsis ('...') is not supported (NotImplementedError).
+    An ellipsis ('...') stands for the remaining (broadcast) dims, as in torch.
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
@@ -2050,14 +2050,18 @@ def einsum(equation: str, *operands) -> Tensor:
     for k, x in enumerate(operands):
         _check_tensor_argument("einsum", "operands", x, k + 2)
     equation = equation.replace(" ", "")
-    if "." in equation:
-        raise NotImplementedError("einsum(): ellipsis ('...') is not supported by tensor")
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(operands):
         raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                          if len(operands) > len(terms) else
                          "einsum(): fewer operands were provided than specified in the equation")
+    if "..." in equation:
+        terms, rhs, arrow = _einsum_ellipsis(equation, terms, rhs, arrow, operands)
+        lhs = ",".join(terms)
+    for k, term in enumerate(terms):
+        if "." in term:
+            raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any ellipsis")
     for letter in lhs.replace(",", "") + rhs:
         if not letter.isascii() or not letter.isalpha():
             raise RuntimeError(f"einsum(): invalid subscript given at index {equation.index(letter)} in the "
@@ -2101,6 +2105,29 @@ def einsum(equation: str, *operands) -> Tensor:
     kept = [c for c in order if c in rhs]
     acc = reshape(acc, tuple(acc.shape[order.index(c)] for c in kept))
     return permute(acc, *(kept.index(c) for c in rhs)) if kept != list(rhs) else acc
+
+
+def _einsum_ellipsis(equation: str, terms: list, rhs: str, arrow: str, operands) -> tuple:
+    """The equation with each '...' spelled out as letters the equation does not use,
+    right-aligned across operands (broadcasting); (terms, rhs, arrow) as if written out."""
+    counts = []
+    for k, (term, x) in enumerate(zip(terms, operands)):
+        named = len(term.replace("...", ""))
+        if "..." not in term:
+            counts.append(0)
+        elif x.ndim < named:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) is more than "
+                               f"the number of dimensions ({x.ndim}) for operand {k}")
+        else:
+            counts.append(x.ndim - named)
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in equation]
+    spelled = "".join(free[:builtins.max(counts)])
+    terms = [term.replace("...", spelled[len(spelled) - n:] if n else "") for term, n in zip(terms, counts)]
+    if arrow:
+        return terms, rhs.replace("...", spelled), arrow
+    letters = "".join(terms)
+    rest = sorted(c for c in set(letters) if letters.count(c) == 1 and c not in spelled)
+    return terms, spelled + "".join(rest), "->"
 
 
 def _einsum_diagonals(x, term: str, k: int):

@@ -64,10 +64,25 @@ def test_einsum_errors(call):
     assert_same_error(call)
 
 
-def test_einsum_ellipsis_is_refused_clearly():
-    import tensor
-    with pytest.raises(NotImplementedError, match="ellipsis"):
-        tensor.einsum("...ij->...ji", tensor.ones(2, 3))
+@pytest.mark.parametrize("equation, shapes", [
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+    ("...ij,...jk", [(2, 3, 4), (4, 5)]),       # broadcast batch, implicit output
+    ("b...,b...->b", [(2, 3, 4), (2, 3, 4)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("i...->...", [(3, 2, 4)]),
+    ("...,...->...", [(1, 3), (2, 1)]),
+    ("ij...->ji...", [(2, 3)]),                 # an empty ellipsis
+    ("...ij->", [(2, 3, 4)]),
+])
+def test_einsum_ellipsis(equation, shapes):
+    def einsum(torch):
+        return _value_and_grads(torch, lambda m, *xs: m.einsum(equation, *xs), shapes)
+    same_in_both(einsum)
+
+
+@pytest.mark.parametrize("equation", ["...ijk->", "i..j->ij", "i.j->ij"])
+def test_einsum_ellipsis_errors(equation):
+    assert_same_error(lambda m: m.einsum(equation, m.ones(2, 3)))
 
 
 @pytest.mark.parametrize("rows", [
