@@ -429,3 +429,16 @@ def test_cat_of_empty_vectors_gradients():
         torch.cat([only_empty, torch.zeros(0)]).sum().backward()
         return empty.grad, other.grad, only_empty.grad
     same_in_both(vectors)
+
+
+def test_unique_on_cuda():
+    import torch
+
+    import tensor
+    if not tensor.cuda.is_available():
+        pytest.skip("no cuda device and no Triton interpreter")
+    values = [3, 1, 2, 3, 1, 5]
+    ours = tensor.unique(tensor.tensor(values, device="cuda"), return_inverse=True, return_counts=True)
+    assert all(t.device.type == "cuda" for t in ours)
+    assert_same_result(tuple(t.cpu() for t in ours),
+                       torch.unique(torch.tensor(values), return_inverse=True, return_counts=True))
