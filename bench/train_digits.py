@@ -132,6 +132,7 @@ def plot(losses: list[float], name: str, model: str) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     out_dir = Path(os.environ.get("LUCIDGRAD_OUT", "tutorial_output"))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,6 +142,7 @@ def plot(losses: list[float], name: str, model: str) -> Path:
     axes.plot(range(1, len(losses) + 1), losses, marker="o")
     axes.set(xlabel="epoch", ylabel="mean training loss (cross-entropy)", yscale="log",
              title=f"{model.upper()} on 8x8 digits ({name})")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
