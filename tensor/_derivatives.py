@@ -21,6 +21,7 @@ from __future__ import annotations
 from . import _dtypes as D
 from ._tensor import Tensor
 from .autograd.function import Op
+from .autograd.graph import SavedTensor
 
 
 def data(x):
@@ -74,6 +75,11 @@ class Add(Op):
 
     node_name = "AddBackward0"
     n_inputs = 2
+    primitive = "add"
+
+    @staticmethod
+    def save_operands(ctx, a, b, a_requires_grad, b_requires_grad):
+        ctx.alpha = 1  # the lean path is the operator's: alpha 1
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -94,7 +100,16 @@ def _scaled(ctx, b, alpha):
     """alpha * b for add/sub: a Python number stays a Python number (so it keeps its weak dtype)."""
     if alpha == 1:
         return data(b)
+    if type(alpha) is int and isinstance(b, Tensor):
+        _check_int_alpha(alpha, b.dtype)
     return b * alpha if not isinstance(b, Tensor) else ctx.backend.mul(b._data, alpha)
+
+
+def _check_int_alpha(alpha, dtype):
+    """torch converts an int alpha strictly into the operands' dtype (arithmetic wraps scalars)."""
+    from ._ops import _fitting
+
+    _fitting(alpha, dtype)
 
 
 class Sub(Op):
@@ -102,6 +117,8 @@ class Sub(Op):
 
     node_name = "SubBackward0"
     n_inputs = 2
+    primitive = "sub"
+    save_operands = Add.save_operands
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -136,10 +153,17 @@ class Mul(Op):
     """out = a * b;  da = grad * b,  db = grad * a."""
 
     node_name = "MulBackward0"
+    primitive = "mul"
+
+    @staticmethod
+    def save_operands(ctx, a, b, a_requires_grad, b_requires_grad):
+        # _save_operands(ctx, a, b, keep_a=b_requires_grad, keep_b=a_requires_grad), inlined
+        ctx._saved = (SavedTensor(a, False) if b_requires_grad else None,
+                      (SavedTensor(b, False) if a_requires_grad else None) if isinstance(b, Tensor) else b)
 
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b, keep_a=_requires_grad(b), keep_b=_requires_grad(a))
+        Mul.save_operands(ctx, a, b, _requires_grad(a), _requires_grad(b))
         return ctx.backend.mul(data(a), data(b), binary_dtype(a, b))
 
     @staticmethod
@@ -150,10 +174,11 @@ class Mul(Op):
 
     @staticmethod
     def vjp(ctx, grad):
-        a, b = _unpack_pair(ctx)
-        needs = ctx.needs_input_grad
+        a, b = _pair_data(ctx)
+        edges = ctx.next_functions
         mul = ctx.backend.mul
-        return (mul(grad, data(b)) if needs[0] else None), (mul(grad, data(a)) if needs[1] else None)
+        return ((mul(grad, b) if edges[0][0] is not None else None),
+                (mul(grad, a) if edges[1][0] is not None else None))
 
 
 class Div(Op):
@@ -161,10 +186,15 @@ class Div(Op):
     overflows where a / b is fine)."""
 
     node_name = "DivBackward0"
+    primitive = "div"
+
+    @staticmethod
+    def save_operands(ctx, a, b, a_requires_grad, b_requires_grad):
+        _save_operands(ctx, a, b, keep_a=b_requires_grad, keep_b=True)
 
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b, keep_a=_requires_grad(b), keep_b=True)
+        Div.save_operands(ctx, a, b, _requires_grad(a), _requires_grad(b))
         dtype = binary_dtype(a, b)
         result = dtype if dtype is not None else (a if isinstance(a, Tensor) else b).dtype
         if not result.is_floating_point:
@@ -200,6 +230,7 @@ class Neg(Op):
     """out = -a;  da = -grad."""
 
     node_name = "NegBackward0"
+    primitive = "neg"
 
     @staticmethod
     def forward(ctx, a):
@@ -286,6 +317,7 @@ class Exp(Op):
     """out = exp(a);  da = grad * out."""
 
     node_name = "ExpBackward0"
+    primitive = "exp"
     saves_output = True
 
     @staticmethod
@@ -305,10 +337,11 @@ class Log(Op):
     """out = log(a);  da = grad / a."""
 
     node_name = "LogBackward0"
+    primitive = "log"
+    saves_input = True
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
         return ctx.backend.log(_float_data(ctx, a))
 
     @staticmethod
@@ -321,10 +354,11 @@ class Sin(Op):
     """out = sin(a);  da = grad * cos(a)."""
 
     node_name = "SinBackward0"
+    primitive = "sin"
+    saves_input = True
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
         return ctx.backend.sin(_float_data(ctx, a))
 
     @staticmethod
@@ -337,10 +371,11 @@ class Cos(Op):
     """out = cos(a);  da = -grad * sin(a)."""
 
     node_name = "CosBackward0"
+    primitive = "cos"
+    saves_input = True
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
         return ctx.backend.cos(_float_data(ctx, a))
 
     @staticmethod
@@ -353,6 +388,7 @@ class Tan(Op):
     """out = tan(a);  da = grad * (1 + out^2)."""
 
     node_name = "TanBackward0"
+    primitive = "tan"
     saves_output = True
 
     @staticmethod
@@ -369,6 +405,7 @@ class Tanh(Op):
     """out = tanh(a);  da = grad * (1 - out^2)."""
 
     node_name = "TanhBackward0"
+    primitive = "tanh"
     saves_output = True
 
     @staticmethod
@@ -389,6 +426,7 @@ class Sigmoid(Op):
     """out = 1 / (1 + exp(-a));  da = grad * out * (1 - out)."""
 
     node_name = "SigmoidBackward0"
+    primitive = "sigmoid"
     saves_output = True
 
     @staticmethod
@@ -409,6 +447,7 @@ class Relu(Op):
     """out = max(a, 0);  da = grad where out > 0, else 0."""
 
     node_name = "ReluBackward0"
+    primitive = "relu"
     saves_output = True
 
     @staticmethod
@@ -456,6 +495,7 @@ class Sqrt(Op):
     """out = sqrt(a);  da = grad / (2 * out)."""
 
     node_name = "SqrtBackward0"
+    primitive = "sqrt"
     saves_output = True
 
     @staticmethod
@@ -471,6 +511,7 @@ class Rsqrt(Op):
     """out = 1 / sqrt(a);  da = -grad * out^3 / 2."""
 
     node_name = "RsqrtBackward0"
+    primitive = "rsqrt"
     saves_output = True
 
     @staticmethod
@@ -542,6 +583,33 @@ class Unique(Op):
     @staticmethod
     def backward(ctx, grad):
         raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+
+
+class UniqueDim(Unique):
+    """out = the distinct slices of a along a dim (computed by the caller, passed as ``values``);
+    torch implements no derivative (backward raises NotImplementedError)."""
+
+    node_name = "UniqueDimBackward0"
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("the derivative for 'unique_dim' is not implemented.")
+
+
+class ScatterReduce(Op):
+    """out = scatter(a, ..., src or value, reduce='add'|'multiply') (computed by the caller, passed
+    as ``values``); torch implements no derivative (its node is ``NotImplemented``)."""
+
+    node_name = "NotImplemented"
+    n_inputs = 2
+
+    @staticmethod
+    def forward(ctx, a, src, values):
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
 
 
 class RemainderOfNumber(FloorDivide):
@@ -1162,31 +1230,35 @@ def _requires_grad(x) -> bool:
     return isinstance(x, Tensor) and x._requires_grad
 
 
-_SAVED = object()  # marks an operand kept by save_for_backward (version-checked)
-
-
 def _save_operands(ctx, a, b, keep_a, keep_b):
-    """Keep what the backward of a binary op needs: numbers as they are, a tensor operand only
-    when ``keep_`` says the other input's gradient needs it (``x * c`` with ``c`` not requiring
-    grad keeps nothing of ``x``, so changing ``x`` in place later is no error, as in torch)."""
-    kept = []
-    for name, x, keep in (("a", a, keep_a), ("b", b, keep_b)):
-        if not isinstance(x, Tensor):
-            setattr(ctx, name, x)
-        elif keep:
-            setattr(ctx, name, _SAVED)
-            kept.append(x)
-        else:
-            setattr(ctx, name, None)
-    ctx.save_for_backward(*kept)
+    """Keep what the backward of a binary op needs, as ``ctx._saved = (a, b)``: a number as it
+    is, a tensor operand (version-checked) only when ``keep_`` says the other input's gradient
+    needs it (``x * c`` with ``c`` not requiring grad keeps nothing of ``x``, so changing ``x``
+    in place later is no error, as in torch), None otherwise."""
+    ctx._saved = (
+        (SavedTensor(a, False) if keep_a else None) if isinstance(a, Tensor) else a,
+        (SavedTensor(b, False) if keep_b else None) if isinstance(b, Tensor) else b,
+    )
 
 
 def _unpack_pair(ctx):
-    """(a, b) as saved by _save_operands; None for an operand that was not kept."""
-    saved = iter(ctx.saved_tensors)
-    a = next(saved) if ctx.a is _SAVED else ctx.a
-    b = next(saved) if ctx.b is _SAVED else ctx.b
-    return a, b
+    """(a, b) as saved by _save_operands: Tensors, numbers, or None for an operand not kept."""
+    a, b = _saved_pair(ctx)
+    return (a.unpack(ctx) if type(a) is SavedTensor else a), (b.unpack(ctx) if type(b) is SavedTensor else b)
+
+
+def _pair_data(ctx):
+    """(a, b) as saved by _save_operands, as storage (for the VJPs on storage)."""
+    a, b = _saved_pair(ctx)
+    return ((a.unpack_data(ctx) if type(a) is SavedTensor else a),
+            (b.unpack_data(ctx) if type(b) is SavedTensor else b))
+
+
+def _saved_pair(ctx):
+    saved = ctx._saved
+    if saved is None:
+        return ctx.saved_tensors  # freed by an earlier backward: raises torch's error
+    return saved
 
 
 def _float_data(ctx, a):
@@ -1245,7 +1317,13 @@ class CopySlices(Op):
 
         with no_grad():
             mask = ones_like(grad)
-            replay_view(mask, ctx.chain)._data[...] = 0
+            region = replay_view(mask, ctx.chain)
+            if any(step == 0 and n > 1 for step, n in zip(region.stride(), region.shape)):
+                # an expanded view was written: zeroing its region is torch's refused write too
+                raise RuntimeError(
+                    "unsupported operation: more than one element of the written-to tensor refers to a "
+                    "single memory location. Please clone() the tensor before performing the operation.")
+            region._data[...] = 0
         return grad * mask, replay_view(grad, ctx.chain), None, None
 
 
@@ -1694,7 +1772,9 @@ class Std(Var):
 
     @staticmethod
     def forward(ctx, a, dims, correction, keepdim):
-        return ctx.backend.sqrt(Var.forward(ctx, a, dims, correction, keepdim))
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        ctx.save_for_backward(a)
+        return ctx.backend.std(a._data, dims, correction, keepdim)  # the root before any rounding
 
     @staticmethod
     def backward(ctx, grad):
@@ -1932,12 +2012,15 @@ class NllLoss(Op):
         ignored = backend.eq(target._data, ignore_index)
         safe_target = backend.where(ignored, 0, target._data)
         weights = backend.astype(backend.logical_not(ignored), a.dtype)
-        if weight is not None:
+        if weight is not None and a.shape[class_dim]:  # (no classes: every target is ignored)
             weights = backend.mul(weights, backend.getitem(weight._data, safe_target), a.dtype)
         index_shape = list(target.shape)
         index_shape.insert(class_dim, 1)
         index = backend.reshape(safe_target, tuple(index_shape))
-        picked = backend.reshape(backend.gather(a._data, index, class_dim), tuple(target.shape))
+        if a.shape[class_dim] == 0:  # no classes: every target is ignored (any other was refused)
+            picked = backend.full(tuple(target.shape), 0, a.dtype)
+        else:
+            picked = backend.reshape(backend.gather(a._data, index, class_dim), tuple(target.shape))
         losses = backend.neg(backend.mul(picked, weights))
         ctx.shape, ctx.index, ctx.class_dim = a.shape, index, class_dim
         ctx.weights, ctx.reduction = weights, reduction
@@ -1955,6 +2038,8 @@ class NllLoss(Op):
         if ctx.reduction == "mean":
             per_sample = per_sample / _constant(ctx, ctx.total_weight)
         per_sample = per_sample.reshape(ctx.backend.shape(ctx.index))
+        if ctx.shape[ctx.class_dim] == 0:  # no classes: an empty gradient
+            return zeros_like(per_sample).expand(*ctx.shape) * 0, None, None, None, None
         return ScatterAdd.apply(per_sample, ctx.shape, ctx.index, ctx.class_dim), None, None, None, None
 
     @staticmethod
@@ -1964,6 +2049,8 @@ class NllLoss(Op):
         if ctx.reduction == "mean":
             per_sample = backend.div(per_sample, ctx.total_weight)
         per_sample = backend.reshape(per_sample, backend.shape(ctx.index))
+        if ctx.shape[ctx.class_dim] == 0:  # no classes: an empty gradient
+            return backend.full(tuple(ctx.shape), 0, backend.dtype_of(grad)), None, None, None, None
         return (backend.scatter_add_zeros(ctx.shape, backend.dtype_of(grad), ctx.index,
                                           per_sample, ctx.class_dim),
                 None, None, None, None)

@@ -155,3 +155,28 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+def check_int64_scalar(value: int) -> None:
+    """torch's OverflowError for a Python int that neither int64 nor uint64 can hold."""
+    if not -(2 ** 63) <= value < 2 ** 64:
+        raise OverflowError("int too big to convert" if value > 0
+                            else "can't convert negative int to unsigned")
+
+
+def wrap_int_scalar(value: int, dtype: dtype) -> int:
+    """A Python int operand of an arithmetic op or comparison computed in ``dtype``, as torch converts it.
+
+    torch makes a Scalar of it (int64, or uint64 up to 2**64; beyond: OverflowError) and
+    casts that to an integer ``dtype`` as C does, wrapping modulo 2**bits: ``int32_tensor *
+    2**40`` multiplies by 0 and ``int32_tensor < 2**40`` compares with 0. Float dtypes take
+    the value as it is.
+    """
+    check_int64_scalar(value)
+    if dtype.category != INTEGER:
+        return value
+    bits = 8 * dtype.itemsize
+    value &= (1 << bits) - 1
+    if dtype.is_signed and value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return value

@@ -22,7 +22,7 @@ from typing import TextIO
 from micro.explain import BackwardExplanation, Narrator
 
 from ._ops import ones_like
-from .autograd.graph import AccumulateGrad, _wrap
+from .autograd.graph import AccumulateGrad, _wrap, conform
 
 
 def _op_name(node) -> str:
@@ -62,7 +62,7 @@ def _local_derivatives(node, grad_output) -> list:
     raw = node.apply([ones._data], False)
     backend = ones._backend
     return [
-        None if grad is None or next_node is None else _values(_wrap(meta.conform(grad, False), backend))
+        None if grad is None or next_node is None else _values(_wrap(conform(meta, grad, False), backend))
         for (next_node, _), grad, meta in zip(node.next_functions, raw, node._input_meta)
     ]
 
@@ -107,7 +107,8 @@ def explain_backward(root, names: Mapping | None = None, file: TextIO | None = s
             incoming = grad_outputs[0] if len(grad_outputs) == 1 else None
             locals_ = _local_derivatives(node, incoming)
             sends = [
-                (next_node, _op_name(next_node), local, _wrap(meta.conform(grad._data, False), grad._backend))
+                (next_node, _op_name(next_node), local,
+                 _wrap(conform(meta, grad._data, False), grad._backend))
                 for (next_node, _), grad, meta, local in zip(
                     node.next_functions, grad_inputs, node._input_meta, locals_)
                 if next_node is not None and grad is not None

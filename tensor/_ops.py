@@ -21,7 +21,7 @@ from . import _derivatives as F
 from . import _dtypes as D
 from ._tensor import _SCALAR_NAME, Size, Tensor, _normalize_dim
 from .autograd import grad_mode
-from .autograd.function import guard_indices
+from .autograd.function import apply_binary, apply_unary, guard_indices
 from .backends import as_device, backend_for, device_mismatch, seed_all_backends
 
 _state = grad_mode.state
@@ -83,18 +83,21 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 
 
 _C_NAMES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
-            "uint8": "uint8_t", "float32": "float"}
+            "uint8": "uint8_t", "float32": "float", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
+_FLOAT_MAX = {"float32": 3.4028234663852886e38, "float16": 65504.0, "bfloat16": 3.3895313892515355e38}
 
 
 def _fitting(value, dtype):
     """``value`` as torch writes it into ``dtype``: a negative number wraps into uint8 (two's
     complement); a number the dtype cannot hold is refused (nan, inf or out-of-range values
     into an integer dtype, finite values beyond float32's range into float32)."""
+    if type(value) is int:
+        D.check_int64_scalar(value)  # beyond 64 bits: torch's OverflowError, whatever the dtype
     name = _C_NAMES.get(dtype.name)
     if name is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
     if dtype.is_floating_point:
-        fits = not math.isfinite(value) or builtins.abs(value) <= 3.4028234663852886e38
+        fits = not math.isfinite(value) or builtins.abs(value) <= _FLOAT_MAX[dtype.name]
     else:
         bits = 8 * dtype.itemsize
         high = 2 ** bits - 1 if dtype is D.uint8 else 2 ** (bits - 1) - 1
@@ -252,6 +255,10 @@ def _on_device_of(x: Tensor, like: Tensor) -> Tensor:
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, with broadcasting and torch's type promotion."""
     if isinstance(input, Tensor):
+        if type(alpha) is int and alpha == 1:
+            out = apply_binary(F.Add, input, other)
+            if out is not None:
+                return out
         other = _as_operand(other, input)
     _check_alpha(input, other, alpha)
     return F.Add.apply(input, other, alpha)
@@ -259,6 +266,10 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other (not for bool operands, as in torch)."""
+    if isinstance(input, Tensor) and type(alpha) is int and alpha == 1:
+        out = apply_binary(F.Sub, input, other)
+        if out is not None:
+            return out
     _check_not_bool_sub(input, other)
     if not isinstance(input, Tensor):
         return F.Rsub.apply(other, input) if alpha == 1 else F.Rsub.apply(other * alpha, input)
@@ -303,6 +314,9 @@ def mul(input, other) -> Tensor:
     """input * other."""
     if not isinstance(input, Tensor):
         input, other = other, input
+    out = apply_binary(F.Mul, input, other)
+    if out is not None:
+        return out
     return F.Mul.apply(input, _as_operand(other, input))
 
 
@@ -310,6 +324,9 @@ def div(input, other) -> Tensor:
     """input / other (true division: integers give floats)."""
     if not isinstance(input, Tensor):
         return F.Mul.apply(F.Reciprocal.apply(other), input)
+    out = apply_binary(F.Div, input, other)
+    if out is not None:
+        return out
     return F.Div.apply(input, _as_operand(other, input))
 
 
@@ -319,6 +336,10 @@ subtract = sub
 
 
 def neg(input) -> Tensor:
+    if isinstance(input, Tensor):
+        out = apply_unary(F.Neg, input)
+        if out is not None:
+            return out
     if input.dtype is D.bool_:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
@@ -352,11 +373,21 @@ def pow(input, exponent) -> Tensor:
 
 
 def _check_integer_power(input, exponent) -> None:
-    """An integer tensor to a negative integer number: torch's RuntimeError (numpy's is a ValueError)."""
+    """An integer tensor to a negative integer number: torch's RuntimeError (numpy's is a ValueError);
+    an integer exponent that the tensor's dtype cannot hold: torch's overflow errors (torch checks
+    it against int64 first). Float tensors pay for none of it."""
     if input.is_floating_point():
+        if input.dtype.itemsize == 2 and isinstance(exponent, (int, float)):
+            _fitting(exponent, input.dtype)  # torch refuses an exponent that half precision cannot hold
         return
-    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(exponent, int) and not isinstance(exponent, bool):
+        if exponent < 0:
+            D.check_int64_scalar(exponent)
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if input.dtype is not D.bool_:
+            D.check_int64_scalar(exponent)
+            _fitting(exponent, D.int64)
+            _fitting(exponent, input.dtype)
 
 
 def _compare(op_name):
@@ -431,8 +462,16 @@ def bitwise_not(input) -> Tensor:
 # --------------------------------------------------------------- unary functions
 
 def _unary(op, name):
-    def fn(input) -> Tensor:
-        return op.apply(input)
+    if op.primitive is None:
+        def fn(input) -> Tensor:
+            return op.apply(input)
+    else:
+        def fn(input) -> Tensor:
+            if isinstance(input, Tensor):
+                out = apply_unary(op, input)
+                if out is not None:
+                    return out
+            return op.apply(input)
 
     fn.__name__ = name
     fn.__doc__ = op.__doc__
@@ -450,6 +489,10 @@ sigmoid = _unary(F.Sigmoid, "sigmoid")
 
 def relu(input) -> Tensor:
     """max(input, 0) elementwise (not for bool tensors, as torch)."""
+    if isinstance(input, Tensor):
+        out = apply_unary(F.Relu, input)
+        if out is not None:
+            return out
     if input.dtype is D.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
     return F.Relu.apply(input)
@@ -510,6 +553,9 @@ def clamp(input, min=None, max=None) -> Tensor:
             shape = _broadcast_shape(shape, tuple(bound.shape))
         return F.ClampTensor.apply(input, min, max, dtype)
     dtype = D.result_type((input.dtype,), (), tuple(D.scalar_dtype(b) for b in bounds))
+    # torch converts a bound strictly into the result dtype (arithmetic wraps a number instead)
+    min = _fitting(min, dtype)
+    max = _fitting(max, dtype)
     if dtype is not input.dtype:
         input = input.to(dtype)  # an int tensor with float bounds clamps in float, as torch's
     return F.Clamp.apply(input, min, max)
@@ -542,6 +588,14 @@ def where(condition, input=None, other=None):
     if condition.dtype is not D.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {dtype_name(condition.dtype)}")
+    for value in (input, other):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(like, Tensor):
+            # torch's overflow errors for a number that the result dtype cannot hold (not for halves)
+            result = D.result_type((like.dtype,), (), (D.scalar_dtype(value),))
+            if type(value) is int:
+                D.check_int64_scalar(value)
+            if result not in (D.float16, D.bfloat16):
+                _fitting(value, result)
     input = _as_operand(input, like)
     other = _as_operand(other, like)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -646,7 +700,11 @@ def _min_max(name, all_op, dim_op, maximum_fn):
                     "Specify the reduction dim with the 'dim' argument."
                 )
             return all_op.apply(input, None, False)
-        if not isinstance(dim, int) or isinstance(dim, bool):
+        if isinstance(dim, bool):
+            from ._bool_dim import bool_dim_error
+
+            raise bool_dim_error()
+        if not isinstance(dim, int):
             raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
         if not isinstance(keepdim, bool):
             raise TypeError(
@@ -736,23 +794,29 @@ def _correction(name, unbiased, correction) -> builtins.float:
     return 1 if unbiased is None or unbiased else 0
 
 
-def _var_args(input, name, dim, unbiased, correction):
+def _var_args(input, name, dim, unbiased, correction, keepdim=False):
     if not input.dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if isinstance(dim, bool):
+        from ._bool_dim import bool_dim_error, passed_as_keyword
+
+        # x.std(True) is unbiased (torch's (bool unbiased) signature, alone); x.std(dim=True) or
+        # x.std(True, True) torch refuses
+        if unbiased is not None or correction is not None or keepdim or passed_as_keyword("dim"):
+            raise bool_dim_error()
         dim, unbiased = None, dim
     return _reduce_all_or_dims(input, dim), _correction(name, unbiased, correction)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     """sum((x - mean)^2) / (n - correction) over ``dim``; correction 1 (unbiased) by default."""
-    dims, corr = _var_args(input, "var", dim, unbiased, correction)
+    dims, corr = _var_args(input, "var", dim, unbiased, correction, keepdim)
     return F.Var.apply(input, dims, corr, keepdim)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     """sqrt(var(x)) over ``dim``."""
-    dims, corr = _var_args(input, "std", dim, unbiased, correction)
+    dims, corr = _var_args(input, "std", dim, unbiased, correction, keepdim)
     return F.Std.apply(input, dims, corr, keepdim)
 
 
@@ -858,7 +922,7 @@ def masked_fill(input, mask, value) -> Tensor:
 
 
 def masked_fill_(self, mask, value):
-    return _inplace(self, lambda s: masked_fill(s, mask, value))
+    return _inplace(self, lambda s: masked_fill(s, mask, value), overlap="masked_fill_")
 
 
 def gather(input, dim, index) -> Tensor:
@@ -1369,6 +1433,14 @@ def _getitem(input, index) -> Tensor:
     return guard_indices(F.Index.apply(view, _advanced_key(view, advanced)), index_tensors)
 
 
+def _setitem_scalar(value, view):
+    """A number to assign as a 0-d tensor of view's dtype (into a half tensor a number beyond its
+    range becomes inf, as torch's setitem writes it; fill_ would refuse it)."""
+    if view.dtype in (D.float16, D.bfloat16):
+        return full((), value, dtype=D.float64, device=view.device).to(view.dtype)
+    return full((), value, dtype=view.dtype, device=view.device)
+
+
 def _setitem(input, index, value) -> None:
     """``input[index] = value`` in place: a view's ``copy_``/``fill_``, or ``index_put_``.
 
@@ -1379,7 +1451,10 @@ def _setitem(input, index, value) -> None:
         raise TypeError(f"can't assign a {type(value).__name__} to a "
                         f"torch.{_SCALAR_NAME[input.dtype.name]}Tensor")
     if not isinstance(value, Tensor):
-        value = _fitting(value, input.dtype)  # torch checks the value before the index
+        if type(value) is int and not -(2 ** 63) <= value < 2 ** 63:
+            raise ValueError("Overflow when unpacking long long")
+        if input.dtype not in (D.float16, D.bfloat16):  # torch writes inf into a half tensor
+            value = _fitting(value, input.dtype)  # torch checks the value before the index
     view, advanced = _basic_index(input, index, for_setitem=True)
     if isinstance(value, Tensor) and value.ndim > view.ndim:
         extra = value.ndim - view.ndim
@@ -1389,11 +1464,11 @@ def _setitem(input, index, value) -> None:
         if isinstance(value, Tensor):
             copy_(view, value)
         else:
-            fill_(view, full((), value, dtype=view.dtype, device=view.device))
+            fill_(view, _setitem_scalar(value, view))
         return
     key = _advanced_key(view, advanced)
     if not isinstance(value, Tensor):
-        value = full((), value, dtype=view.dtype, device=view.device)
+        value = _setitem_scalar(value, view)
     indexed_shape = view._backend.shape(view._backend.getitem(view._data, key))
     extra = value.ndim - len(indexed_shape)
     if extra > 0 and builtins.all(n == 1 for n in value.shape[:extra]):
@@ -1415,7 +1490,10 @@ def _setitem(input, index, value) -> None:
             f"{dtype_name(view.dtype)} for the destination and {dtype_name(value.dtype)} for the source."
         )
     index_tensors = tuple(item for _, item in advanced)
-    _inplace(view, lambda s, v: guard_indices(F.IndexPut.apply(s, v, key), index_tensors), value)
+    # torch's index_put_ of one value through one mask is a masked_fill_ (which warns too)
+    masked = len(advanced) == 1 and _is_mask(advanced[0][1]) and value.numel() == 1
+    _inplace(view, lambda s, v: guard_indices(F.IndexPut.apply(s, v, key), index_tensors), value,
+             overlap=("index_put_", "masked_fill_") if masked else "index_put_")
 
 
 # ------------------------------------------------------------ joins and splits
@@ -1614,21 +1692,35 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 # ------------------------------------------------------------------ in place
 
-def _inplace(self: Tensor, compute, *args) -> Tensor:
+_EXPANDED_WARNING = ("Use of {} on expanded tensors is deprecated. Please clone() the tensor before "
+                     "performing this operation. This also applies to advanced indexing e.g. {}")
+_EXPANDED_EXAMPLE = {"index_put_": "tensor[indices] = tensor", "masked_fill_": "tensor[mask] = scalar"}
+
+
+def _inplace(self: Tensor, compute, *args, overlap=None) -> Tensor:
     """self <- compute(self, *args), written into self's storage, as torch's in-place ops.
 
     Checks come first (a leaf that requires grad, result shape and dtype) so a
     failing call changes nothing. When autograd is involved, the op is
     recorded on a snapshot of self's old value and self takes the result's
     place in the graph; a view's base is rebased through CopySlices.
+
+    A self whose elements share memory (an ``expand``ed view) gets torch's "unsupported
+    operation" error, except for the ops torch lets write it (``overlap``): ``""`` for
+    fill_/zero_, or the op's name ("masked_fill_", "index_put_") for those torch warns about;
+    then only the elements the op changes are written.
     """
     grad_on = _state.grad_enabled
     base = self._base
-    if base is not None and builtins.any(
-            step == 0 and n > 1 for step, n in zip(self.stride(), self.shape)):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation.")
+    overlapping = (base is not None or self._backend.memory_is_shared(self._data)) and builtins.any(
+        step == 0 and n > 1 for step, n in zip(self.stride(), self.shape))  # (x.data of a view too)
+    if overlapping:
+        if overlap is None:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a "
+                "single memory location. Please clone() the tensor before performing the operation.")
+        for name in (overlap,) if isinstance(overlap, str) and overlap else overlap or ():
+            warnings.warn(_EXPANDED_WARNING.format(name, _EXPANDED_EXAMPLE[name]), UserWarning, stacklevel=3)
     if base is not None and self._view_version != self._version_counter[0]:
         self._refresh_view()
     if grad_on:
@@ -1648,7 +1740,10 @@ def _inplace(self: Tensor, compute, *args) -> Tensor:
         with grad_mode.no_grad():
             result = compute(self, *args)
         result = _fit_inplace_result(self, result)
-        backend.assign(self._data, result._data)
+        if overlapping:
+            backend.assign_where(self._data, result._data, backend.ne(self._data, result._data))
+        else:
+            backend.assign(self._data, result._data)
         self._version_counter[0] += 1
         return self
     old = Tensor._make(backend.copy(self._data), backend, self._requires_grad, self._grad_fn,
@@ -1664,7 +1759,10 @@ def _inplace(self: Tensor, compute, *args) -> Tensor:
     if base is not None:
         old_base = Tensor._make(backend.copy(base._data), backend, base._requires_grad,
                                 base._grad_fn, base._output_nr, None)
-    backend.assign(self._data, result._data)
+    if overlapping:
+        backend.assign_where(self._data, result._data, backend.ne(self._data, result._data))
+    else:
+        backend.assign(self._data, result._data)
     self._version_counter[0] += 1
     if base is None:
         _take_place(self, result)
@@ -1769,7 +1867,7 @@ def fill_(self, value):
             )
         return _inplace(self, F.FillTensor.apply, value)
     value = _fitting(value, self.dtype)
-    return _inplace(self, lambda s: F.Fill.apply(s, value))
+    return _inplace(self, lambda s: F.Fill.apply(s, value), overlap="")  # torch fills an expanded tensor
 
 
 def zero_(self):
@@ -1781,6 +1879,8 @@ def zero_(self):
 
 def _integer_division_check(input, other) -> None:
     """torch raises for an integer division by zero (numpy would write 0)."""
+    if type(other) is int and isinstance(input, Tensor):
+        other = D.wrap_int_scalar(other, input.dtype)  # as the op converts it: int32 // 2**32 divides by 0
     divisor = other if isinstance(other, Tensor) else tensor(other)
     dividend_float = isinstance(input, float) or (isinstance(input, Tensor) and input.is_floating_point())
     if not dividend_float and not divisor.is_floating_point() and bool((divisor == 0).any()):
@@ -2212,11 +2312,13 @@ def scatter_add(input, dim: int, index, src) -> Tensor:
     return add(input, _scattered(input, d, index, src))
 
 
-def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
+def scatter(input, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
     """out = input, then out[index[i][j]][j] = src[i][j] (for dim 0), or = value (a number).
 
     d input = grad where nothing was written, else 0;  d src = grad gathered at index.
     Repeated indices (torch: which write wins is undefined) write their sum here.
+    ``reduce='add'`` / ``'multiply'`` combine instead: out[index[i][j]][j] += (or *=) src[i][j],
+    in order of i; torch has no derivative for these (the node is ``NotImplemented``).
     """
     if src is not None and not isinstance(src, Tensor):
         src, value = None, src
@@ -2224,11 +2326,45 @@ def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
         raise TypeError("scatter() received an invalid combination of arguments: give src (a Tensor) "
                         "or value (a number)")
     d = _scatter_checks("scatter", input, dim, index, src)
+    if reduce is not None:
+        return _scatter_reduce(input, d, index, src, value, reduce)
     with grad_mode.no_grad():
         mask = ne(_scattered(input, d, index, ones(index.shape, dtype=D.int64, device=input.device)), 0)
     if src is None:
         return masked_fill(input, mask, value)
     return where(mask, _scattered(input, d, index, src), input)
+
+
+_SCATTER_REDUCE_WARNED: list = []
+
+
+def _scatter_reduce(input, d, index, src, value, reduce) -> Tensor:
+    """scatter's ``reduce='add'|'multiply'``: each slice of index along d writes distinct
+    elements, so the slices are combined into the output one after another (the order torch's
+    kernel combines repeated indices in)."""
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if src is not None and not _SCATTER_REDUCE_WARNED:
+        _SCATTER_REDUCE_WARNED.append(True)  # once per process, as torch's TORCH_WARN_ONCE
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+                      "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+                      "reduction options.", UserWarning, stacklevel=3)
+    with grad_mode.no_grad():
+        out = input.detach()
+        ishape = tuple(index.shape) or (1,)
+        index = reshape(index, ishape)
+        values = (reshape(src.detach(), tuple(src.shape) or (1,))[tuple(slice(0, n) for n in ishape)]
+                  if src is not None else full(ishape, value, dtype=input.dtype, device=input.device))
+        for i in range(ishape[d]):
+            part = tuple(slice(i, i + 1) if k == d else slice(None) for k in range(len(ishape)))
+            written = ne(_scattered(out, d, index[part], ones(index[part].shape, dtype=D.int64,
+                                                              device=input.device)), 0)
+            placed = _scattered(out, d, index[part], values[part])
+            if reduce == "add":
+                out = where(written, out + placed, out)
+            else:
+                out = where(written, out * placed, out)
+    return F.ScatterReduce.apply(input, src, out._data)
 
 
 def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
@@ -2269,25 +2405,27 @@ def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
 
 
 def scatter_add_(self, dim, index, src):
-    return _inplace(self, lambda s: scatter_add(s, dim, index, src))
+    # the tensors go in as arguments, so that one requiring grad records the op (as torch)
+    return _inplace(self, lambda s, src: scatter_add(s, dim, index, src), src)
 
 
-def scatter_(self, dim, index, src=None, *, value=None):
-    return _inplace(self, lambda s: scatter(s, dim, index, src, value=value))
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    return _inplace(self, lambda s, src: scatter(s, dim, index, src, value=value, reduce=reduce), src)
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
-    return _inplace(self, lambda s: index_add(s, dim, index, source, alpha=alpha))
+    return _inplace(self, lambda s, source: index_add(s, dim, index, source, alpha=alpha), source)
 
 
 def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
            dim=None):
     """The distinct values of ``input`` in ascending order (flattened), with the index of
     each input entry in them (``return_inverse``) and how often each occurs
-    (``return_counts``). Not differentiable (the output does not require grad). ``dim`` is
-    not supported (NotImplementedError)."""
+    (``return_counts``). Not differentiable (the output does not require grad). With ``dim``:
+    the distinct slices along ``dim``, sorted lexicographically whatever ``sorted`` says (as
+    torch's ``unique_dim``), the inverse and counts per slice."""
     if dim is not None:
-        raise NotImplementedError("unique(dim=...) is not supported by tensor")
+        return _unique_dim(input, dim, return_inverse, return_counts)
     with grad_mode.no_grad():
         flat = reshape(input.detach(), (-1,))
         n = flat.shape[0]
@@ -2305,6 +2443,25 @@ def unique(input, sorted: bool = True, return_inverse: bool = False, return_coun
             ends = cat([starts[1:], full((1,), n, dtype=D.int64, device=input.device)])
             results.append(ends - starts)
     results[0] = F.Unique.apply(input, results[0]._data)
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def _unique_dim(input, dim, return_inverse, return_counts):
+    if not isinstance(dim, int) or isinstance(dim, builtins.bool):
+        raise TypeError(f"unique_dim(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = _normalize_dim(dim, input.ndim)
+    if builtins.any(n == 0 for k, n in enumerate(input.shape) if k != d):
+        raise RuntimeError(
+            "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    backend = input._backend
+    values, inverse, counts = backend.unique_dim(input._data, d)
+    results = [F.UniqueDim.apply(input, values)]
+    if return_inverse:
+        results.append(Tensor._make(inverse, backend, False, None, 0, None))
+    if return_counts:
+        results.append(Tensor._make(counts, backend, False, None, 0, None))
     return results[0] if len(results) == 1 else tuple(results)
 
 

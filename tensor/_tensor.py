@@ -33,11 +33,19 @@ class Tensor:
     stays float64 and numerical gradient checks keep their precision.
     """
 
+    # Every tensor sets these six; the rest keep the class defaults below until set
+    # (on a minority of tensors), so that making a tensor costs six attribute writes.
     __slots__ = (
-        "_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
-        "_version_counter", "_base", "_view_chain", "_view_version", "_hooks", "_retains_grad",
-        "_accumulator", "__weakref__", "__dict__",
+        "_data", "_backend", "_requires_grad", "_grad_fn", "_output_nr", "_version_counter",
+        "__weakref__", "__dict__",
     )
+    _grad = None
+    _base = None  # for views: the tensor whose storage they share
+    _view_chain = None
+    _view_version = 0
+    _hooks = None
+    _retains_grad = False
+    _accumulator = None
     # Let numpy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor).
     __array_priority__ = 1000
 
@@ -355,6 +363,7 @@ class Tensor:
         node = self._grad_fn
         if node._retained is None:
             node._retained = {}
+            node._hooked = True
         node._retained[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
@@ -472,16 +481,9 @@ def _init(t, data, backend, requires_grad, grad_fn, output_nr, version_counter):
     t._data = data
     t._backend = backend
     t._requires_grad = requires_grad
-    t._grad = None
     t._grad_fn = grad_fn
     t._output_nr = output_nr
     t._version_counter = [0] if version_counter is None else version_counter
-    t._base = None
-    t._view_chain = None
-    t._view_version = 0
-    t._hooks = None
-    t._retains_grad = False
-    t._accumulator = None
 
 
 def _rebuild(array, requires_grad):
@@ -510,7 +512,9 @@ def _normalize_dim(dim: int, ndim: int) -> int:
     torch takes it as 0/1, which callers of tuples do by converting first).
     """
     if isinstance(dim, bool):
-        raise TypeError("argument 'dim' must be int, not bool")
+        from ._bool_dim import bool_dim_error
+
+        raise bool_dim_error()  # torch's wording for the call as written
     low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
     if not low <= dim <= high:
         raise IndexError(

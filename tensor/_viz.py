@@ -82,7 +82,7 @@ def to_dot(t) -> str:
                 queue.append(next_node)
             meta = metas[position] if position < len(metas) else None
             if meta is not None:
-                shapes.setdefault(next_node, {})[output_nr] = tuple(meta.shape)
+                shapes.setdefault(next_node, {})[output_nr] = tuple(meta[0])
             edges.append((ids[next_node], ids[node]))
 
     for node in order:

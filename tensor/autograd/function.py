@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ..backends import device_mismatch
 from . import grad_mode
-from .graph import InputMeta, Node, SavedTensor, record_forward_trace
+from .graph import Node, SavedTensor, _sequence, record_forward_trace
 
 _state = grad_mode.state
 # The Tensor class; bound by tensor._tensor, which imports this module first.
@@ -51,13 +51,18 @@ class OpNode(Node):
     @property
     def saved_output_data(self):
         """Storage of the op's output (version-checked), for fused VJPs."""
-        return self.saved_output._data
+        saved = self._saved_output
+        if saved is None:
+            return self.saved_output._data  # raises the freed-graph error, or None's
+        return saved.unpack_data(self)
 
-    def _release_extra(self) -> None:
-        self._index_guard = ()
-        if self._saved_output is not None:
-            self._saved_output = None
+    def release(self) -> None:
+        """Free what was saved for backward: inputs, output, index guards."""
+        if self._saved is not None or self._saved_output is not None:
+            self._saved = self._saved_output = None
             self._released = True
+        if self._index_guard:
+            self._index_guard = ()
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -65,6 +70,13 @@ class OpNode(Node):
 
     def apply(self, grads, create_graph):
         op = self._op
+        if self.num_outputs == 1 and not create_graph and not self._index_guard:
+            # the common case first: one output, its fused VJP on storage
+            grad = grads[0]
+            if grad is None:
+                return (None,) * len(self.next_functions)
+            if op.vjp is not None:
+                return op.vjp(self, grad)
         if self.num_outputs > 1:
             if all(g is None for g in grads):
                 return (None,) * len(self.next_functions)
@@ -98,7 +110,7 @@ class OpNode(Node):
     def _input_meta_backend(self):
         for meta in self._input_meta:
             if meta is not None:
-                return meta.backend
+                return meta[2]
         return None
 
 
@@ -107,8 +119,13 @@ class Op:
 
     node_name = None
     saves_output = False
+    # True: the backward needs the (first) input, saved version-checked as ``ctx._saved``.
+    saves_input = False
     is_view = False
     vjp = None
+    # For the lean path (:func:`apply_unary`, :func:`apply_binary`): the backend function
+    # that computes the forward on storage.
+    primitive = None
     # How many leading forward arguments are graph inputs (tensors or numbers
     # in their place); the rest are settings such as dims. None: all of them.
     n_inputs = None
@@ -119,7 +136,8 @@ class Op:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "node_name" in cls.__dict__ and cls.node_name is not None:
-            cls._node_class = type(cls.node_name, (OpNode,), {"_op": cls})
+            # _fused: the op's VJP on storage as a method of the node (the engine's fast call)
+            cls._node_class = type(cls.node_name, (OpNode,), {"_op": cls, "_fused": cls.vjp})
 
     @classmethod
     def apply(cls, *args):
@@ -157,13 +175,20 @@ class Op:
             out = Tensor._make(data, backend, True, ctx, 0, None)
         if cls.saves_output:
             ctx._saved_output = SavedTensor(out, True)
+        elif cls.saves_input:
+            ctx._saved = (SavedTensor(args[0], False),)
         return out
+
+    @staticmethod
+    def save_operands(ctx, a, b, a_requires_grad, b_requires_grad) -> None:
+        """What a binary op's lean path keeps for the backward (see :func:`apply_binary`)."""
 
     @classmethod
     def _wrap_outputs(cls, ctx, args, datas, backend, requires_grad):
         if requires_grad:
             _connect(ctx, args[:cls.n_inputs])
             ctx.num_outputs = len(datas)
+            ctx._fused = None  # several outputs: OpNode.apply materializes missing gradients
             ctx._output_info = tuple((backend.shape(d), backend.dtype_of(d)) for d in datas)
         outs = []
         for i, data in enumerate(datas):
@@ -178,6 +203,127 @@ class Op:
         return tuple(outs)
 
 
+# ------------------------------------------------------------------ the lean path
+#
+# Most ops in a training loop or a chain of small ops are elementwise ops on float32 or
+# float64 tensors of one dtype and one device (or a tensor and a Python number), with no view
+# to refresh and anomaly mode off. For those the two functions below decide dtype,
+# broadcasting and requires_grad with as few calls as possible and build the same node as
+# Op.apply would (same class, edges, input metadata and saved values, so the same backward
+# runs). Anything else makes them return None before computing anything (or after a failed
+# computation, whose error the general path then raises with torch's wording): the caller
+# takes the general path, Op.apply, which keeps every torch behaviour.
+
+def apply_unary(cls, a):
+    """``cls``'s forward of one float tensor on the lean path, or None for the general path."""
+    backend = a._backend
+    data = a._data
+    if a._base is not None or _state.anomaly:
+        return None
+    dtype = backend.lean_dtype(data, None)
+    if dtype is None:
+        return None
+    result = getattr(backend, cls.primitive)(data)
+    out = _new_tensor(Tensor)
+    out._data = result
+    out._backend = backend
+    out._output_nr = 0
+    out._version_counter = [0]
+    if not (a._requires_grad and _state.grad_enabled):
+        out._requires_grad = False
+        out._grad_fn = None
+        return out
+    node = _new_node(cls._node_class)
+    node._sequence_nr = next(_sequence)
+    node.backend = backend
+    node.next_functions = (_edge(a),)
+    key = (backend.shape(data), None, dtype, backend)
+    metas = _shared_metas.get(key)
+    node._input_meta = metas if metas is not None else _share_metas(key, 1)
+    out._requires_grad = True
+    out._grad_fn = node
+    if cls.saves_output:
+        node._saved_output = SavedTensor(out, True)
+    elif cls.saves_input:
+        node._saved = (SavedTensor(a, False),)
+    return out
+
+
+def apply_binary(cls, a, b):
+    """``cls``'s forward of tensor ``a`` and tensor-or-number ``b`` on the lean path, or None for
+    the general path. ``cls.save_operands`` keeps what the backward needs."""
+    backend = a._backend
+    if a._base is not None or _state.anomaly:
+        return None
+    if isinstance(b, Tensor):
+        if b._backend is not backend or b._base is not None:
+            return None
+        b_data = b._data
+        b_requires_grad = b._requires_grad
+    elif type(b) is float or type(b) is int:
+        b_data = b
+        b_requires_grad = False
+    else:
+        return None
+    a_data = a._data
+    dtype = backend.lean_dtype(a_data, b_data)
+    if dtype is None:
+        return None
+    try:
+        result = getattr(backend, cls.primitive)(a_data, b_data)
+    except (ValueError, RuntimeError, OverflowError):
+        return None  # shapes that do not broadcast, an int too large: the general path says so
+    out = _new_tensor(Tensor)
+    out._data = result
+    out._backend = backend
+    out._output_nr = 0
+    out._version_counter = [0]
+    a_requires_grad = a._requires_grad
+    if not ((a_requires_grad or b_requires_grad) and _state.grad_enabled):
+        out._requires_grad = False
+        out._grad_fn = None
+        return out
+    node = _new_node(cls._node_class)
+    node._sequence_nr = next(_sequence)
+    node.backend = backend
+    node.next_functions = (_edge(a) if a_requires_grad else _NO_EDGE,
+                           _edge(b) if b_requires_grad else _NO_EDGE)
+    key = (backend.shape(a_data) if a_requires_grad else None,
+           backend.shape(b_data) if b_requires_grad else None, dtype, backend)
+    metas = _shared_metas.get(key)
+    node._input_meta = metas if metas is not None else _share_metas(key, 2)
+    cls.save_operands(node, a, b, a_requires_grad, b_requires_grad)
+    out._requires_grad = True
+    out._grad_fn = node
+    return out
+
+
+_NO_EDGE = (None, 0)
+
+
+def _edge(t):
+    """``t._gradient_edge()`` for a tensor that requires grad, its common case inlined."""
+    grad_fn = t._grad_fn
+    return (grad_fn, t._output_nr) if grad_fn is not None else t._gradient_edge()
+
+
+# The lean path's nodes share their ``_input_meta`` tuples: one per (shapes, dtype, backend)
+# seen, instead of three new tuples per node for the garbage collector to walk on every
+# pass over a large graph.
+_shared_metas = {}
+
+
+def _share_metas(key, n_inputs):
+    """The ``_input_meta`` of a lean node with ``key = (a_shape, b_shape, dtype, backend)``."""
+    a_shape, b_shape, dtype, backend = key
+    metas = tuple(None if shape is None else (shape, dtype, backend) for shape in (a_shape, b_shape))
+    if len(_shared_metas) >= 4096:  # many distinct shapes: start over rather than grow
+        _shared_metas.clear()
+    _shared_metas[key] = metas[:n_inputs]
+    return metas[:n_inputs]
+_new_tensor = _new_node = object.__new__  # the nodes' __init__ only numbers them, done inline
+
+
 def guard_indices(out, index_tensors):
     """Make the backward of ``out``'s node refuse to run once an index tensor changed in place.
 
@@ -189,6 +335,7 @@ def guard_indices(out, index_tensors):
     node = out._grad_fn
     if node is not None and index_tensors:
         node._index_guard = tuple(SavedTensor(t, False) for t in index_tensors)
+        node._fused = None  # OpNode.apply checks the guard first
     return out
 
 
@@ -199,7 +346,7 @@ def _connect(ctx, args) -> None:
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             edges.append(a._gradient_edge())
-            metas.append(InputMeta(a._backend.shape(a._data), a.dtype, a._backend))
+            metas.append((a._backend.shape(a._data), a.dtype, a._backend))
         else:
             edges.append((None, 0))
             metas.append(None)
@@ -286,14 +433,14 @@ class FunctionCtx(Node):
             if not isinstance(grad, Tensor):
                 raise TypeError(f"{self.name()}.backward must return Tensors or None, got "
                                 f"{type(grad).__name__}")
-            if tuple(grad.shape) != tuple(meta.shape) and grad.numel() != 0:
+            if tuple(grad.shape) != tuple(meta[0]) and grad.numel() != 0:
                 try:
-                    backend.broadcast_shapes(meta.shape, grad.shape)
+                    backend.broadcast_shapes(meta[0], grad.shape)
                 except ValueError:
                     raise RuntimeError(
                         f"Function {self.name()} returned an invalid gradient at index "
                         f"{len(out)} - got {list(grad.shape)} but expected shape compatible "
-                        f"with {list(meta.shape)}"
+                        f"with {list(meta[0])}"
                     ) from None
             out.append(grad if create_graph else grad._data)
         return tuple(out)

@@ -11,7 +11,7 @@ that require grad get an :class:`AccumulateGrad` node which adds into
 how many edges lead into each node; then it runs nodes in reverse creation
 order as soon as all their gradients have arrived (the same order torch uses),
 summing gradients per node in an input buffer. Broadcasting is undone in one
-place (:meth:`InputMeta.conform`): each gradient is summed back to its input's
+place (:func:`conform`): each gradient is summed back to its input's
 shape and cast to its dtype. Gradients flow as raw backend arrays when no
 graph of the backward is being built (fast), and as Tensors when
 ``create_graph=True`` (so the backward itself is differentiable).
@@ -77,28 +77,29 @@ def add_hook(hooks: HookDict, fn) -> RemovableHandle:
     return handle
 
 
-class InputMeta:
-    """What a gradient flowing to one input must look like: that input's shape, dtype, backend."""
+def input_meta(shape, dtype, backend) -> tuple:
+    """What a gradient flowing to one input must look like: ``(shape, dtype, backend)``.
 
-    __slots__ = ("shape", "dtype", "backend")
+    A plain tuple (a node keeps one per input): making it is the cheapest
+    allocation there is, and :func:`conform` reads it.
+    """
+    return (shape, dtype, backend)
 
-    def __init__(self, shape, dtype, backend):
-        self.shape = shape
-        self.dtype = dtype
-        self.backend = backend
 
-    def conform(self, grad, create_graph: bool):
-        """Sum ``grad`` back to the input's shape (undoing broadcasting) and cast to its dtype."""
-        if create_graph:
-            if grad.shape != self.shape:
-                grad = grad.sum_to_size(self.shape)
-            if grad.dtype is not self.dtype:
-                grad = grad.to(self.dtype)
-            return grad
-        backend = self.backend
-        if backend.shape(grad) != self.shape:
-            grad = backend.sum_to_shape(grad, self.shape)
-        return backend.cast(grad, self.dtype)
+def conform(meta, grad, create_graph: bool):
+    """Sum ``grad`` back to its input's shape (undoing broadcasting) and cast to its dtype.
+
+    The one place where broadcasting is undone in the backward pass: ``meta``
+    is the input's ``(shape, dtype, backend)``.
+    """
+    shape, dtype, backend = meta
+    if create_graph:  # a Tensor: differentiable sum and cast, when needed
+        if grad._backend.shape(grad._data) != shape:
+            grad = grad.sum_to_size(shape)
+        if grad._backend.dtype_of(grad._data) is not dtype:
+            grad = grad.to(dtype)
+        return grad
+    return backend.conform(grad, shape, dtype)
 
 
 class SavedTensor:
@@ -123,6 +124,12 @@ class SavedTensor:
         else:
             self.tensor = tensor
             self.data = None
+
+    def unpack_data(self, node):
+        """The saved storage only (for VJPs on storage), after the same version check."""
+        if self.version_counter[0] != self.version:
+            self.unpack(node)  # raises torch's in-place error
+        return self.data if self.tensor is None else self.tensor._data
 
     def unpack(self, node):
         if self.version_counter[0] != self.version:
@@ -179,7 +186,7 @@ def _short_name(node) -> str:
 def node_backend(node):
     for meta in node._input_meta:
         if meta is not None:
-            return meta.backend
+            return meta[2]
     from ..backends import numpy_backend
 
     return numpy_backend
@@ -195,20 +202,27 @@ class Node:
     ``ctx`` its op's forward saved things on.
     """
 
+    # Every node sets these four (slots: no per-node dict for them); the rest are class
+    # defaults that the few nodes needing them override (in the node's own __dict__).
+    __slots__ = ("_sequence_nr", "backend", "next_functions", "_input_meta", "__dict__", "__weakref__")
     num_outputs = 1
-    # Defaults live on the class so that making a node costs one attribute write.
-    next_functions = ()
-    _input_meta = ()
     _saved = None
     _released = False
     _tensor_hooks = None
     _retained = None
     _post_hooks = None
     _pre_hooks = None
+    # True once any of the four above is set: the engine's one test for the plain path.
+    _hooked = False
+    # A single-output op's VJP on storage, bound to the node (None: call ``apply``).
+    _fused = None
     _forward_trace = None
 
     def __init__(self):
         self._sequence_nr = next(_sequence)
+        self.backend = None
+        self.next_functions = ()
+        self._input_meta = ()
 
     def name(self) -> str:
         return type(self).__name__
@@ -229,7 +243,7 @@ class Node:
             raise RuntimeError(_FREED_MESSAGE)
         if saved is None:
             return ()
-        return tuple(None if s is None else s.unpack(self) for s in saved)
+        return tuple(s.unpack(self) if type(s) is SavedTensor else s for s in saved)
 
     def release(self) -> None:
         """Free what was saved for backward (called after a backward without retain_graph)."""
@@ -246,17 +260,20 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` after the node runs; may return new grad_inputs."""
         if self._post_hooks is None:
             self._post_hooks = HookDict()
+            self._hooked = True
         return add_hook(self._post_hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = HookDict()
+            self._hooked = True
         return add_hook(self._pre_hooks, fn)
 
     def _tensor_hook_dict(self, output_nr: int) -> HookDict:
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
+            self._hooked = True
         return self._tensor_hooks.setdefault(output_nr, HookDict())
 
     # -- running -----------------------------------------------------------------
@@ -270,6 +287,8 @@ _SOLE_HOLDER_REFS = 4
 
 class AccumulateGrad(Node):
     """The node of a leaf tensor that requires grad: adds the incoming gradient into ``.grad``."""
+
+    _hooked = True  # always run by _run_node (tensor hooks, capture, accumulation)
 
     def __init__(self, variable):
         super().__init__()
@@ -334,17 +353,20 @@ def _retain(tensor, grad, create_graph):
 
 def _collect(roots):
     """How many edges lead into each node reachable from ``roots`` (found iteratively)."""
-    dependencies = {}
-    seen = set(roots)
+    dependencies = {}  # a node is in it once an edge to it was seen: then it was stacked
     stack = list(roots)
+    root_set = set(roots)
+    get = dependencies.get
     while stack:
-        node = stack.pop()
-        for next_node, _ in node.next_functions:
+        for next_node, _ in stack.pop().next_functions:
             if next_node is not None:
-                dependencies[next_node] = dependencies.get(next_node, 0) + 1
-                if next_node not in seen:
-                    seen.add(next_node)
-                    stack.append(next_node)
+                count = get(next_node)
+                if count is None:
+                    dependencies[next_node] = 1
+                    if next_node not in root_set:
+                        stack.append(next_node)
+                else:
+                    dependencies[next_node] = count + 1
     return dependencies
 
 
@@ -418,20 +440,28 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
     anomaly = grad_mode.state.anomaly
     previous_mode = grad_mode.state.grad_enabled
     grad_mode.state.grad_enabled = create_graph
+    captured_nodes = {node for node, _ in captures}  # these run through _run_node, as hooked ones
+    fast = not create_graph  # then a node with a fused VJP is one call
+    heappop, heappush = heapq.heappop, heapq.heappush
+    pruning = needed is not None
+    following = None  # the next node to run when it alone became ready (no heap needed)
     try:
-        while ready:
-            _, _, node = heapq.heappop(ready)
+        while following is not None or ready:
+            if following is None:
+                node = heappop(ready)[2]
+            else:
+                node, following = following, None
             grads = buffers.pop(node)
-            if needed is not None and node not in needed:
+            if pruning and node not in needed:
                 continue
             try:
-                if (node._tensor_hooks is None and node._retained is None and node._pre_hooks is None
-                        and node._post_hooks is None and not captures and not anomaly
-                        and type(node) is not AccumulateGrad):
-                    input_grads = node.apply(grads, create_graph)
-                else:
+                if node._hooked or anomaly or node in captured_nodes:
                     input_grads = _run_node(node, grads, create_graph, captures, captured,
                                             accumulate, targets, runs)
+                elif fast and node._fused is not None and grads[0] is not None:
+                    input_grads = node._fused(grads[0])
+                else:
+                    input_grads = node.apply(grads, create_graph)
             except Exception:
                 if anomaly and node._forward_trace is not None:
                     warnings.warn(
@@ -446,23 +476,31 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 continue
             for (next_node, output_nr), grad, meta in zip(node.next_functions, input_grads,
                                                           node._input_meta):
-                if next_node is None:
+                if next_node is None or (pruning and next_node not in needed):
                     continue
-                if needed is not None and next_node not in needed:
-                    continue
+                buffer = buffers.get(next_node)
+                if buffer is None:
+                    buffer = buffers[next_node] = [None] * next_node.num_outputs
                 if grad is not None:
-                    grad = meta.conform(grad, create_graph)
-                    buffer = buffers.get(next_node)
-                    if buffer is None:
-                        buffer = buffers[next_node] = [None] * next_node.num_outputs
+                    # conform(meta, grad, create_graph), inlined: the engine's hottest call
+                    if create_graph:
+                        grad = conform(meta, grad, True)
+                    else:
+                        grad = meta[2].conform(grad, meta[0], meta[1])
                     old = buffer[output_nr]
-                    buffer[output_nr] = grad if old is None else _add(old, grad, meta.backend)
+                    buffer[output_nr] = grad if old is None else _add(old, grad, meta[2])
                 remaining = dependencies[next_node] - 1
                 dependencies[next_node] = remaining
                 if remaining == 0:
-                    if next_node not in buffers:
-                        buffers[next_node] = [None] * next_node.num_outputs
-                    heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+                    # Ready. Run it next without the heap when nothing else waits (a chain);
+                    # otherwise the heap orders the ready nodes (latest created first).
+                    if following is None and not ready:
+                        following = next_node
+                    else:
+                        if following is not None:
+                            heappush(ready, (-following._sequence_nr, id(following), following))
+                            following = None
+                        heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
             # Drop this step's references to the gradients it sent, so that a leaf's
             # AccumulateGrad can tell whether it is a gradient's only holder.
             input_grads = grad = None

@@ -14,11 +14,15 @@ normalised to non-negative values by the caller.
 
 from __future__ import annotations
 
+import builtins
+import functools
 import math
+import sys
 
 import numpy as np
 
 from .. import _dtypes as D
+from .numpy_optim import adam_step_, sgd_step_  # noqa: F401 - the optimizers' fused updates
 
 name = "numpy"
 device_type = "cpu"
@@ -54,6 +58,19 @@ def dtype_of(x) -> D.dtype:
         raise TypeError(f"numpy arrays of dtype {x.dtype} are not supported") from None
 
 
+_LEAN = {np.dtype(np.float32): D.float32, np.dtype(np.float64): D.float64}
+
+
+def lean_dtype(a, b):
+    """The dtype of an elementwise op of ``a`` and ``b`` (storage, a Python number or None)
+    when numpy's own rules give torch's result: float32 or float64 storage of one dtype, or
+    with a Python number (numpy 2 treats it as weak, as torch does). None otherwise (the
+    engine then takes its general path)."""
+    if type(b) is _ndarray and b.dtype != a.dtype:
+        return None
+    return _LEAN.get(a.dtype)
+
+
 def is_storage(x) -> bool:
     return type(x) is _ndarray
 
@@ -82,7 +99,24 @@ def from_data(data, dtype: D.dtype | None):
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
         return arr.astype(native_dtype(_infer_dtype(data, arr.dtype)))
-    return np.array(data, dtype=native_dtype(dtype))
+    try:
+        return np.array(data, dtype=native_dtype(dtype))
+    except OverflowError:  # a Python int out of dtype's range
+        return _from_out_of_range(data, dtype)
+
+
+def _from_out_of_range(data, dtype):
+    """torch's conversion of Python ints that numpy refuses for ``dtype``: beyond int64 its
+    ValueError; beyond the dtype its RuntimeError; a negative int into uint8 wraps (-1 -> 255)."""
+    arr = np.array(data)
+    if arr.dtype.kind in "uO":  # numpy's uint64 or object: a value of 2**63 or more
+        raise ValueError("Overflow when unpacking long long")
+    if dtype.category == D.INTEGER:
+        info = D.iinfo(dtype)
+        low = -info.max if dtype is D.uint8 else info.min
+        if arr.size and (arr.min() < low or arr.max() > info.max):
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+    return arr.astype(np.int64).astype(native_dtype(dtype))
 
 
 _PYTHON_SCALAR_DTYPES = {float: None, int: D.int64, bool: D.bool_}
@@ -191,8 +225,14 @@ def is_contiguous(x) -> bool:
 
 
 def memory_is_shared(x) -> bool:
-    """True when another live array may use ``x``'s memory (numpy: ``x`` is a view)."""
-    return x.base is not None
+    """True when another live object may use ``x``'s memory: ``x`` is a view of an array that
+    something besides ``x`` holds (another view, a name), or of a buffer numpy does not own.
+    (A view of a temporary, such as a transposed matmul result, is ``x``'s alone.)"""
+    base = x.base
+    if base is None:
+        return False
+    # x's own reference, this frame's name and getrefcount's argument: 3 when x is the only holder
+    return type(base) is not _ndarray or sys.getrefcount(base) > 3
 
 
 def data_ptr(x) -> int:
@@ -226,6 +266,15 @@ def cast(x, dtype):
     return x if x.dtype == want else x.astype(want)
 
 
+def conform(x, shape, dtype):
+    """A gradient made to fit its input: summed back to ``shape`` (undoing broadcasting) and
+    cast to ``dtype`` (the engine's one call per edge in the backward)."""
+    if x.shape != shape:
+        x = sum_to_shape(x, shape)
+    want = _TO_NATIVE[dtype]  # a dtype of this backend's tensors: always there
+    return x if x.dtype == want else x.astype(want)
+
+
 def copy(x):
     return x.copy()
 
@@ -239,6 +288,12 @@ def assign(dst, src) -> None:
     np.copyto(dst, src, casting="unsafe")
 
 
+def assign_where(dst, src, mask) -> None:
+    """Write ``src`` into ``dst`` in place only where ``mask`` (so, into a ``dst`` whose elements
+    share memory, an element left out does not overwrite one written)."""
+    np.copyto(dst, src, casting="unsafe", where=mask)
+
+
 def isnan_any(x) -> bool:
     return x.dtype.kind == "f" and bool(np.isnan(x).any())
 
@@ -249,18 +304,46 @@ def all_finite(x) -> bool:
 
 # ----------------------------------------------------------- elementwise
 
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
 def _binary(ufunc, quiet=False):
     def op(a, b, dtype=None):
-        if quiet:
-            with np.errstate(all="ignore"):
-                return _arr(ufunc(a, b) if dtype is None else ufunc(a, b, dtype=_TO_NATIVE[dtype]))
-        if dtype is None:
-            return _arr(ufunc(a, b))
-        return _arr(ufunc(a, b, dtype=_TO_NATIVE[dtype]))
+        # a Python int beyond int64: torch's OverflowError (numpy would take it as a float)
+        if (type(b) is int and not _INT64_MIN <= b <= _INT64_MAX) or (
+                type(a) is int and not _INT64_MIN <= a <= _INT64_MAX):
+            a, b = _int_operands(a, b, dtype)
+        try:
+            if quiet:
+                with np.errstate(all="ignore"):
+                    return _arr(ufunc(a, b) if dtype is None else ufunc(a, b, dtype=_TO_NATIVE[dtype]))
+            if dtype is None:
+                out = ufunc(a, b)
+                return out if type(out) is _ndarray else np.asarray(out)  # _arr(out), inlined
+            return _arr(ufunc(a, b, dtype=_TO_NATIVE[dtype]))
+        except OverflowError:  # numpy refuses a Python int out of an integer dtype's range
+            wrapped_a, wrapped_b = _int_operands(a, b, dtype)
+            if (type(a) is not int or wrapped_a == a) and (type(b) is not int or wrapped_b == b):
+                raise
+            return op(wrapped_a, wrapped_b, dtype)
 
     op.__name__ = ufunc.__name__
     op.__doc__ = f"Elementwise numpy.{ufunc.__name__} with broadcasting, computed in ``dtype``."
     return op
+
+
+def _int_operands(a, b, dtype):
+    """(a, b) with a Python int operand converted as torch converts it into the dtype the op
+    computes in (:func:`tensor._dtypes.wrap_int_scalar`: wrapped into an integer dtype,
+    torch's OverflowError beyond 64 bits)."""
+    if dtype is None:
+        array = a if type(a) is _ndarray else b
+        dtype = _FROM_NATIVE[array.dtype]
+    if type(a) is int:
+        a = D.wrap_int_scalar(a, dtype)
+    if type(b) is int:
+        b = D.wrap_int_scalar(b, dtype)
+    return a, b
 
 
 add = _binary(np.add)
@@ -268,7 +351,25 @@ sub = _binary(np.subtract)
 mul = _binary(np.multiply)
 # nan and inf are results, not warnings, as in torch
 div = _binary(np.true_divide, quiet=True)
-pow = _binary(np.power, quiet=True)
+_power = _binary(np.power, quiet=True)
+
+
+def pow(a, b, dtype=None):
+    """a ** b elementwise; integers to negative integer powers as torch computes them (numpy
+    refuses them): 0, except 1 for a base of 1 and +-1 for a base of -1."""
+    try:
+        return _power(a, b, dtype)
+    except ValueError:  # only integer dtypes get here: floats never pay for the check
+        if dtype is None:
+            dtype = _FROM_NATIVE[(a if type(a) is _ndarray else b).dtype]
+        native = _TO_NATIVE[dtype]
+        a, b = _int_operands(a, b, dtype)
+        a = np.asarray(a).astype(native, copy=False)
+        b = np.asarray(b).astype(native, copy=False)
+        negative = b < 0
+        out = np.power(a, np.where(negative, 0, b).astype(native, copy=False))
+        unit = np.where(a == 1, 1, np.where(a == -1, np.where((b & 1) == 1, -1, 1), 0))
+        return _arr(np.where(negative, unit, out).astype(native, copy=False))
 floor_divide = _binary(np.floor_divide, quiet=True)
 remainder = _binary(np.remainder, quiet=True)  # the sign of the divisor, as Python's %
 fmod = _binary(np.fmod, quiet=True)  # the sign of the dividend, as C's fmod
@@ -281,6 +382,9 @@ bitwise_xor = _binary(np.bitwise_xor)
 
 def _compare(ufunc):
     def op(a, b, dtype=None):
+        # a Python int compared as torch converts it (numpy compares exactly): 0..127 fit every dtype
+        if (type(b) is int and not 0 <= b <= 127) or (type(a) is int and not 0 <= a <= 127):
+            a, b = _int_operands(a, b, dtype)
         if dtype is not None:
             a = cast(a, dtype) if type(a) is _ndarray else a
             b = cast(b, dtype) if type(b) is _ndarray else b
@@ -304,7 +408,8 @@ def _unary(ufunc, quiet=False):
         if quiet:
             with np.errstate(all="ignore"):
                 return _arr(ufunc(x))
-        return _arr(ufunc(x))
+        out = ufunc(x)
+        return out if type(out) is _ndarray else np.asarray(out)
 
     op.__name__ = ufunc.__name__
     return op
@@ -376,7 +481,8 @@ def array_equal(a, b) -> bool:
 
 def tanh_backward(grad, out):
     """grad * (1 - out^2)."""
-    return _arr(grad * (1 - out * out))
+    result = grad * (1 - out * out)
+    return result if type(result) is _ndarray else np.asarray(result)
 
 
 def sigmoid_backward(grad, out):
@@ -444,17 +550,48 @@ def argmin(x, axis=None, keepdims=False):
 def var(x, axis=None, correction=1, keepdims=False):
     """sum((x - mean)^2) / (n - correction), computed as torch does on cpu.
 
-    A reduction to one value is two-pass (mean first), as torch's; otherwise
-    torch's Welford update gives exactly 0 for equal values, which matters to
-    std's gradient (0 where std is 0): shifting by each block's first value
-    does the same here, and makes equal values exactly zero before squaring.
+    Half and single precision accumulate in double and are rounded once at the end (so
+    ``var`` of ``[1e30, 1, 2]`` is inf in float32 only because the result is, and ``std``
+    takes its square root before rounding: see :func:`std`). A reduction to one value is
+    two-pass, as torch's: the mean in x's own dtype, then the squared deviations in double;
+    otherwise torch's Welford update gives exactly 0 for equal values, which matters to
+    std's gradient (0 where std is 0): shifting by each block's first value does the same
+    here, and makes equal values exactly zero before squaring.
     """
-    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
-    if x.size != 0 and x.size != math.prod(x.shape[d] for d in axes):
-        origin = x[tuple(slice(0, 1) if d in axes else slice(None) for d in range(x.ndim))]
-        x = x - origin
-    return _arr(np.var(x, axis=axis, ddof=correction, keepdims=keepdims))
+    out = _var64(x, axis, correction, keepdims)
+    return _arr(out) if x.dtype == np.float64 else _rounded(out, x.dtype)
 
+
+def std(x, axis=None, correction=1, keepdims=False):
+    """sqrt(var(x)), the root taken in double before rounding to x's dtype (as torch on cpu)."""
+    out = np.sqrt(_var64(x, axis, correction, keepdims))
+    return _arr(out) if x.dtype == np.float64 else _rounded(out, x.dtype)
+
+
+def _rounded(out, dtype):
+    """A double result rounded to ``dtype`` (beyond its range: inf, quietly)."""
+    with np.errstate(over="ignore"):
+        return _arr(np.asarray(out).astype(dtype))
+
+
+def _var64(x, axis, correction, keepdims):
+    """:func:`var` in double (float64 input: in float64 throughout)."""
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    count = math.prod(x.shape[d] for d in axes)
+    wide = x if x.dtype == np.float64 else x.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if x.size != 0 and x.size == count:
+            mean = float(np.mean(x))  # torch: self.mean() in x's dtype, then double deviations
+            centred = wide - mean
+            squares = np.sum(centred * centred, axis=axis, keepdims=keepdims)
+            return squares / max(count - correction, 0)
+        if x.size != 0:
+            origin = wide[tuple(slice(0, 1) if d in axes else slice(None) for d in range(x.ndim))]
+            wide = wide - origin
+        if count - correction <= 0:  # torch divides by max(0, n - correction): inf, or nan for 0 / 0
+            centred = wide - np.mean(wide, axis=axis, keepdims=True)
+            return np.sum(centred * centred, axis=axis, keepdims=keepdims) / 0.0
+        return np.var(wide, axis=axis, ddof=correction, keepdims=keepdims)
 
 def logsumexp(x, axis, keepdims=False):
     """log(sum(exp(x))) stabilised by the maximum along ``axis``."""
@@ -482,14 +619,17 @@ def sum_to_shape(x, shape):
 
 
 def softmax(x, axis):
+    x = np.ascontiguousarray(x)  # torch's result is contiguous, whatever the input's layout
     shifted = x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
     e = np.exp(shifted)
     return _arr(e / e.sum(axis=axis, keepdims=True))
 
 
 def log_softmax(x, axis):
+    x = np.ascontiguousarray(x)  # torch's result is contiguous, whatever the input's layout
     shifted = x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
-    return _arr(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
+    with np.errstate(divide="ignore"):  # an empty dim: log(0) of an empty sum, quietly
+        return _arr(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
 
 
 # ------------------------------------------------------------------ matmul
@@ -519,11 +659,86 @@ def permute(x, axes):
 
 
 def expand(x, shape):
-    return np.broadcast_to(x, shape)
+    """A stride-0 view, writable where x is (as torch's: ``x.expand(3, 4).zero_()`` writes x;
+    the ops that refuse such a target check its strides first)."""
+    out = np.broadcast_to(x, shape)
+    if x.flags.writeable:
+        out.flags.writeable = True
+    return out
 
 
 def getitem(x, index):
-    return _arr(x[index])
+    out = x[index]
+    if type(index) is tuple and out.ndim > 1 and builtins.any(type(k) is _ndarray for k in index):
+        return _torch_index_layout(x, index, out)
+    return _arr(out)
+
+
+def _torch_index_layout(x, key, out):
+    """``out = x[key]`` (advanced indexing; ``key`` holds ``slice(None)`` or an index array per
+    dim) laid out as torch's index kernel lays it out, a copy where numpy's layout differs.
+
+    torch iterates over a restrided view of x (stride 0 along the index dims) and the
+    broadcast index tensors, orders the dims by their strides (TensorIterator's
+    ``reorder_dimensions``: an insertion sort that leaves a pair in place where an operand
+    has stride 0 in either dim) and allocates the output dense in that order. So ``x.t()[:,
+    idx]`` is contiguous, where numpy's result is not (and a later ``.view`` would fail).
+    """
+    dims = [d for d, k in enumerate(key) if type(k) is _ndarray]
+    arrays = [key[d] for d in dims]
+    index_shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    if dims == list(range(dims[0], dims[0] + len(dims))):
+        before, after = list(range(dims[0])), list(range(dims[-1] + 1, x.ndim))
+    else:  # indexed dims apart: torch (and numpy) move them to the front
+        before, after = [], [d for d in range(x.ndim) if d not in dims]
+    shape = [x.shape[d] for d in before] + list(index_shape) + [x.shape[d] for d in after]
+    if tuple(shape) != out.shape:
+        return _arr(out)
+    x_strides = strides(x)
+    n_index = len(index_shape)
+    operands = [[x_strides[d] for d in before] + [0] * n_index + [x_strides[d] for d in after]]
+    for a in arrays:
+        # expanded to the index shape: stride 0 along new or stretched dims (a size-1 dim keeps its own)
+        a_strides, offset = strides(a), n_index - a.ndim
+        own = [a_strides[i - offset] if i >= offset and a.shape[i - offset] == n else 0
+               for i, n in enumerate(index_shape)]
+        lead = own[0] * index_shape[0] if own else 1
+        trail = own[-1] if own else 1
+        # index.reshape((1,) * len(before) + shape + (1,) * len(after)), then broadcast
+        operand = [lead] * len(before) + own + [trail] * len(after)
+        operands.append([0 if n != 1 and (i < len(before) or i >= len(before) + n_index) else st
+                         for i, (st, n) in enumerate(zip(operand, shape))])
+
+    def should_swap(dim0, dim1):
+        for operand in operands:
+            stride0, stride1 = operand[dim0], operand[dim1]
+            if stride0 == 0 or stride1 == 0:
+                continue
+            if stride0 != stride1:
+                return 1 if stride0 > stride1 else -1
+            if shape[dim0] > shape[dim1]:
+                return 1
+        return 0
+
+    perm = list(range(len(shape)))[::-1]  # fastest first
+    for i in range(1, len(perm)):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    order = perm[::-1]  # slowest first
+    result = np.ascontiguousarray(out.transpose(order)).transpose(np.argsort(order))
+    target, step = [0] * len(shape), 1
+    for d in perm:  # dense in perm's order, size-1 dims included (numpy leaves theirs as they come)
+        target[d] = step
+        step *= shape[d]
+    if strides(result) != tuple(target):
+        result = np.lib.stride_tricks.as_strided(result, result.shape, [t * result.itemsize for t in target])
+    return result
 
 
 def setitem(x, index, value) -> None:
@@ -639,21 +854,30 @@ def argsort(x, axis, descending: bool, stable: bool = True):
 
 
 def norm(x, ord, axis, keepdims=False):
-    """The vector p-norm of ``x`` over ``axis`` (all axes when None), as linalg.vector_norm."""
-    a = np.abs(x)
-    if ord == math.inf:
-        out = np.amax(a, axis=axis, keepdims=keepdims)
-    elif ord == -math.inf:
-        out = np.amin(a, axis=axis, keepdims=keepdims)
-    elif ord == 0:
-        out = np.sum(a != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
-    elif ord == 1:
-        out = np.sum(a, axis=axis, keepdims=keepdims)
-    elif ord == 2:
-        out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
-    else:
-        out = np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
-    return _arr(out).astype(x.dtype, copy=False)
+    """The vector p-norm of ``x`` over ``axis`` (all axes when None), as linalg.vector_norm on cpu:
+    half precision accumulates in single (single in single, so ``norm([1e30, 1e30])`` is inf as
+    torch's); a norm of one element is its absolute value (so ``norm([1e30])`` is 1e30)."""
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if ord != 0 and x.size != 0 and math.prod(x.shape[d] for d in axes) == 1:
+        out = np.abs(x)
+        return _arr(out.reshape(np.sum(out, axis=axis, keepdims=keepdims).shape))
+    wide = x.astype(np.float32) if x.dtype == np.float16 else x
+    a = np.abs(wide)
+    with np.errstate(over="ignore", under="ignore"):
+        if ord == math.inf:
+            out = np.amax(a, axis=axis, keepdims=keepdims)
+        elif ord == -math.inf:
+            out = np.amin(a, axis=axis, keepdims=keepdims)
+        elif ord == 0:
+            out = np.sum(a != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+        elif ord == 1:
+            out = np.sum(a, axis=axis, keepdims=keepdims)
+        elif ord == 2:
+            out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+        else:
+            with np.errstate(divide="ignore"):
+                out = np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+        return _arr(out).astype(x.dtype, copy=False)
 
 
 def out_of_range(indices, size, allow_negative: bool = True):
@@ -731,18 +955,21 @@ def cross_entropy(logits, target, weight, ignore_index, reduction):
     loss_n = -w_t log p_t,  dloss_n/dx = w_t (p - onehot(t)). 'mean' divides the summed
     loss and every gradient by sum_n w_t; 'none' keeps per-row losses and gradients.
     """
-    rows = logits.reshape(-1, logits.shape[-1])
     targets = target.reshape(-1)
+    rows = logits.reshape(targets.size, logits.shape[-1])
     log_probs = log_softmax(rows, 1)
     ignored = targets == ignore_index
     safe = np.where(ignored, 0, targets)
     weights = (~ignored).astype(rows.dtype)
-    if weight is not None:
-        weights = weights * weight[safe]
-    picked = np.arange(len(targets))
-    losses = -weights * log_probs[picked, safe]
-    grad = np.exp(log_probs) * weights[:, None]
-    grad[picked, safe] -= weights
+    if rows.shape[1] == 0:  # no classes: every target is ignored (the caller refused any other)
+        losses, grad = np.zeros(len(targets), rows.dtype), np.zeros(rows.shape, rows.dtype)
+    else:
+        if weight is not None:
+            weights = weights * weight[safe]
+        picked = np.arange(len(targets))
+        losses = -weights * log_probs[picked, safe]
+        grad = np.exp(log_probs) * weights[:, None]
+        grad[picked, safe] -= weights
     if reduction == "none":
         loss = losses.reshape(target.shape)
     elif reduction == "sum":
@@ -759,6 +986,43 @@ def cross_entropy_backward(grad_loss, grad_logits, reduction):
     """The saved d(loss)/d(logits) scaled by the upstream gradient (one per row for 'none')."""
     scale = grad_loss[..., None] if reduction == "none" and grad_logits.ndim > 1 else grad_loss
     return _arr(grad_logits * scale)
+
+
+def unique_dim(x, axis):
+    """(values, inverse, counts) of the distinct slices of ``x`` along ``axis``, as torch's
+    ``unique_dim``: the slices sorted lexicographically (torch's comparator: where neither element
+    is less, nan included, the next element decides), a slice merged into the one before it when
+    all their elements are == (so one holding nan never is), the first of a run kept."""
+    moved = np.moveaxis(x, axis, 0)
+    n = moved.shape[0]
+    rows = moved.reshape(n, math.prod(moved.shape[1:]))
+    if rows.dtype.kind == "f" and np.isnan(rows).any():
+        order = np.array(sorted(range(n), key=functools.cmp_to_key(lambda a, b: _row_order(rows, a, b))),
+                         dtype=np.int64)
+    elif rows.shape[1]:
+        order = np.lexsort(rows.T[::-1])
+    else:
+        order = np.arange(n)
+    ordered = rows[order]
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = group
+    counts = np.bincount(group, minlength=int(new.sum())).astype(np.int64)
+    values = ordered[new].reshape((-1,) + moved.shape[1:])
+    return np.ascontiguousarray(np.moveaxis(values, 0, axis)), inverse, counts
+
+
+def _row_order(rows, a, b):
+    """torch's lexicographic comparator over two rows: -1, 1 or 0 (no element decides)."""
+    for left, right in zip(rows[a], rows[b]):
+        if left < right:
+            return -1
+        if left > right:
+            return 1
+    return 0
 
 
 def first_invalid_target(target, classes, ignore_index):

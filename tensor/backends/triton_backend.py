@@ -31,7 +31,8 @@ only for what follows, and nowhere else:
   tensors with slices in ``getitem``, ``setitem``, ``index_add_zeros`` and
   ``index_put`` (``Tensor.__getitem__`` / ``aten.index_put_``; a single index
   tensor uses the ``index_select`` kernel, a key of only index tensors the
-  ``index_put`` kernel).
+  ``index_put`` kernel); ``unique(dim=...)`` (``unique_dim``), on the host by
+  the numpy backend, its results copied back.
 
 Conventions as in :mod:`.numpy_backend`: ``dtype`` arguments are
 :class:`tensor._dtypes.dtype` objects; ``axis`` is an int, a tuple of ints or
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import itertools
 import math
 import sys
 
@@ -108,6 +110,18 @@ def dtype_of(x) -> D.dtype:
         return _FROM_NATIVE[x.dtype]
     except KeyError:
         raise TypeError(f"torch tensors of dtype {x.dtype} are not supported") from None
+
+
+_LEAN = {torch.float32: D.float32, torch.float64: D.float64}
+
+
+def lean_dtype(a, b):
+    """The dtype of an elementwise op of ``a`` and ``b`` (storage, a Python number or None) when
+    the kernels' own rule gives torch's result: float32 or float64 storage of one dtype, or with
+    a Python number. None otherwise (the engine then takes its general path)."""
+    if type(b) is _Tensor and b.dtype != a.dtype:
+        return None
+    return _LEAN.get(a.dtype)
 
 
 def is_storage(x) -> bool:
@@ -288,6 +302,15 @@ def cast(x, dtype):
     return x if x.dtype == want else elementwise.cast(x, want)
 
 
+def conform(x, shape, dtype):
+    """A gradient made to fit its input: summed back to ``shape`` (undoing broadcasting, one
+    kernel) and cast to ``dtype`` (the engine's one call per edge in the backward)."""
+    if tuple(x.shape) != tuple(shape):
+        x = reduce.sum_to_shape(x, tuple(shape))
+    want = _TO_NATIVE[dtype]
+    return x if x.dtype == want else elementwise.cast(x, want)
+
+
 def copy(x):
     return elementwise.copy(x)
 
@@ -299,6 +322,30 @@ def contiguous(x):
 def assign(dst, src) -> None:
     """Write ``src`` (storage or scalar, broadcast, cast) into ``dst`` in place."""
     elementwise.copy_(dst, src)
+
+
+def assign_where(dst, src, mask) -> None:
+    """Write ``src`` into ``dst`` only where ``mask``, in place.
+
+    A ``dst`` whose elements share memory (stride 0 along a dim, an ``expand``ed view: the
+    kernels refuse to write it whole) is written one slice along those dims at a time, each
+    slice keeping the current value where its mask is False, so an element left out never
+    overwrites one written (as numpy's ``copyto(where=)``).
+    """
+    shared = [d for d, (n, s) in enumerate(zip(dst.shape, dst.stride())) if n > 1 and s == 0]
+    if not shared:
+        elementwise.copy_(dst, elementwise.where(mask, src, dst))
+        return
+    src = src.expand(dst.shape) if isinstance(src, _Tensor) else src
+    mask = mask.expand(dst.shape)
+    for position in itertools.product(*(range(dst.shape[d]) for d in shared)):
+        key = [slice(None)] * dst.dim()
+        for d, i in zip(shared, position):
+            key[d] = i
+        key = tuple(key)
+        part = dst[key]
+        part_src = src[key] if isinstance(src, _Tensor) else src
+        elementwise.copy_(part, elementwise.where(mask[key], part_src, part))
 
 
 def isnan_any(x) -> bool:
@@ -315,11 +362,26 @@ def all_finite(x) -> bool:
 
 def _binary(op_name):
     def op(a, b, dtype=None):
+        if type(b) is int or type(a) is int:
+            a, b = _int_operands(a, b, dtype)
         return elementwise.binary(op_name, a, b, dtype=_native(dtype))
 
     op.__name__ = op_name
     op.__doc__ = f"Elementwise ``{op_name}`` with broadcasting, computed in ``dtype``: one kernel."
     return op
+
+
+def _int_operands(a, b, dtype):
+    """(a, b) with a Python int operand converted as torch converts it into the dtype the op
+    computes in (:func:`tensor._dtypes.wrap_int_scalar`: wrapped into an integer dtype,
+    torch's OverflowError beyond 64 bits), as the numpy backend does."""
+    if dtype is None:
+        dtype = _FROM_NATIVE[(a if isinstance(a, _Tensor) else b).dtype]
+    if type(a) is int:
+        a = D.wrap_int_scalar(a, dtype)
+    if type(b) is int:
+        b = D.wrap_int_scalar(b, dtype)
+    return a, b
 
 
 add = _binary("add")
@@ -459,6 +521,12 @@ def argmin(x, axis=None, keepdims=False):
 def var(x, axis=None, correction=1, keepdims=False):
     """sum((x - mean)^2) / (n - correction) over ``axis`` (exactly 0 for equal values)."""
     return reduce.var(x, _axes(axis), correction, keepdims)
+
+
+def std(x, axis=None, correction=1, keepdims=False):
+    """sqrt(var(x)) (the kernels accumulate in fp32, so a float32 variance beyond float32's
+    range is inf here, where torch's cpu takes the root in double first)."""
+    return elementwise.unary("sqrt", var(x, axis, correction, keepdims))
 
 
 def norm(x, ord, axis, keepdims=False):
@@ -736,13 +804,28 @@ def adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, step, l
 def cross_entropy(logits, target, weight, ignore_index, reduction):
     """nll_loss(log_softmax(logits), target) and d(loss)/d(logits) from one row kernel
     (plus, for 'mean', the total weight before it and one reduction after it):
-    loss_n = -w_t log softmax(x)_t,  dloss_n/dx = w_t (softmax(x) - onehot(t)) (/ sum w_t for 'mean')."""
+    loss_n = -w_t log softmax(x)_t,  dloss_n/dx = w_t (softmax(x) - onehot(t)) (/ sum w_t for 'mean').
+    No classes (every target ignored; the caller refused any other): losses 0, 'mean' 0 / 0 = nan."""
+    if logits.shape[-1] == 0:
+        dtype = _FROM_NATIVE[logits.dtype]
+        if reduction == "none":
+            loss = full(tuple(target.shape), 0, dtype)
+        else:
+            loss = full((), math.nan if reduction == "mean" else 0, dtype)
+        return loss, empty(tuple(logits.shape), dtype)
     return softmax_kernels.cross_entropy(logits, target, weight, ignore_index, reduction)
 
 
 def cross_entropy_backward(grad_loss, grad_logits, reduction):
     """The saved d(loss)/d(logits) scaled by the upstream gradient: one kernel."""
     return softmax_kernels.cross_entropy_backward(grad_loss, grad_logits, reduction)
+
+
+def unique_dim(x, axis):
+    """(values, inverse, counts) of the distinct slices of ``x`` along ``axis`` (torch's
+    ``unique_dim``): no kernel here; computed on the host by the numpy backend and copied back
+    (a transfer and a synchronisation, never in a training step)."""
+    return tuple(from_host(a) for a in numpy_backend.unique_dim(to_host(x), axis))
 
 
 def first_invalid_target(target, classes, ignore_index):

@@ -244,14 +244,23 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
             f"weight tensor should be defined either for all {classes} classes or no classes "
             f"but got weight tensor of shape: {list(weight.shape)}"
         )
+    batch = input.shape[0]
+    spatial = math.prod(input.shape[2:])
+    if input.ndim == 3 or input.ndim > 4:
+        # torch views these as (N, C, 1, -1) for its 2-d kernel, or (N, C, 0, 0) when empty, and
+        # the target as (N, 1, -1) or (N, 0, 0): with no classes and a target that is not
+        # empty, the two no longer match (torch's size mismatch, before any target check)
+        viewed_input = [batch, classes, 1, spatial] if input.numel() else [batch, classes, 0, 0]
+        viewed_target = [batch, 1, spatial] if target.numel() else [batch, 0, 0]
+        if viewed_input[2:] != viewed_target[1:]:
+            raise RuntimeError(f"size mismatch (got input: {viewed_input} , target: {viewed_target}")
     _check_target_range(target, classes, ignore_index)
     if input.ndim <= 2:
         return NllLoss.apply(input, target, weight, ignore_index, reduction)
     if input.ndim == 4:
         return NllLoss2d.apply(input, target, weight, ignore_index, reduction)
     # torch views other spatial layouts as (N, C, d, 1) for its 2-d kernel and back.
-    batch, classes = input.shape[:2]
-    out = NllLoss2d.apply(input.reshape(batch, classes, -1, 1), target.reshape(batch, -1, 1),
+    out = NllLoss2d.apply(input.reshape(batch, classes, spatial, 1), target.reshape(batch, spatial, 1),
                           weight, ignore_index, reduction)
     return out.reshape(target.shape) if reduction == "none" else out
 
@@ -373,6 +382,8 @@ def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight: Tensor |
         return -terms.sum(class_dim)
     if reduction == "sum":
         return -terms.sum()
+    if input.numel() == 0:  # torch: -(sum.fill_(nan))
+        return -(terms.sum() * math.nan)
     return -terms.sum() / (input.numel() / classes)
 
 
@@ -394,7 +405,11 @@ def _cross_entropy_smoothed(input: Tensor, target: Tensor, weight: Tensor | None
             smooth = smooth.sum() / kept.sum()
     elif reduction == "sum":
         smooth = smooth.sum()
-    return (1 - label_smoothing) * nll + smooth * (label_smoothing / classes)
+    # no classes: e / C is inf (0 * inf: nan), as torch's float division
+    share = label_smoothing / classes if classes else math.copysign(math.inf, label_smoothing)
+    if label_smoothing == 0:
+        share = math.nan
+    return (1 - label_smoothing) * nll + smooth * share
 
 
 # ----------------------------------------------------------- padding, windows

@@ -23,8 +23,9 @@ class Adam(Optimizer):
 
     State per parameter: ``step`` (a float32 0-d tensor, as torch keeps it),
     ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq``.
-    On cuda the whole update of a parameter is one fused kernel (the backend's
-    ``adam_step_``); on cpu it runs as the tensor ops written here.
+    The tensor ops written here are the formula; the backends run it fused (the
+    backend's ``adam_step_``: one kernel per parameter on cuda, in-place numpy on
+    cpu), and use these ops only where a backend has no fused update.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
@@ -93,6 +94,8 @@ def _fused_step(step_, param: Tensor, state: dict[str, Any], group: dict[str, An
           weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
           amsgrad=group["amsgrad"], maximize=group["maximize"])
     bump_versions(param, state["exp_avg"], state["exp_avg_sq"], max_exp_avg_sq)
+    if group["weight_decay"] != 0 and group["decoupled_weight_decay"]:
+        bump_versions(param)  # torch's update changes the parameter twice then (mul_, then add)
 
 
 def _lerp_(start: Tensor, end: Tensor, weight: float) -> Tensor:

@@ -183,9 +183,10 @@ class Optimizer:
 
 
 def fused_update(param: Tensor, name: str) -> Callable | None:
-    """The backend's fused in-place update ``name`` for ``param`` (on cuda: one kernel per
-    parameter, e.g. ``sgd_step_``), or None where the backend has none: on cpu the
-    optimizers run their tensor-op formulas, which give torch's numbers."""
+    """The backend's fused in-place update ``name`` for ``param`` (e.g. ``sgd_step_``: on cuda
+    one kernel per parameter, on cpu a few in-place numpy calls), or None where the backend
+    has none: the optimizer then runs its tensor-op formula, which the fused updates follow
+    operation for operation (tests/tensor/test_optim_fused.py checks they agree bitwise)."""
     return getattr(param._backend, name, None)
 
 

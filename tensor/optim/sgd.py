@@ -19,8 +19,9 @@ class SGD(Optimizer):
     p <- p - lr * g
 
     The momentum buffer ``b`` is ``state[p]["momentum_buffer"]``.
-    On cuda the whole update of a parameter is one fused kernel (the backend's
-    ``sgd_step_``); on cpu it runs as the tensor ops written here.
+    The tensor ops written here are the formula; the backends run it fused (the
+    backend's ``sgd_step_``: one kernel per parameter on cuda, in-place numpy on
+    cpu), and use these ops only where a backend has no fused update.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,

@@ -292,6 +292,16 @@ OPS = [
           (3, 4), (2, 4)),
     fixed("scatter", lambda m, x, y: x.scatter(1, m.tensor([[0, 2], [3, 1], [2, 0]]), y) * 2, (3, 4), (3, 2)),
     fixed("index_add", lambda m, x, y: x.index_add(0, m.tensor([2, 0, 1]), y, alpha=2) * 2, (3, 4), (3, 4)),
+    # scatter's reduce has no derivative in torch: its values, through a detached input
+    fixed("scatter_reduce_arg", lambda m, x, y: x.detach().scatter(
+        1, m.tensor([[0, 2], [3, 3], [2, 0]]), y.detach(), reduce="multiply").scatter_(
+        0, m.tensor([[1, 1, 0, 2]]), 0.5, reduce="add") * x, (3, 4), (3, 2), differentiable=False),
+    fixed("unique_dim", lambda m, x: m.unique(m.cat([x, x[:1]]).detach().round(), dim=0).sum(0) * x,
+          (3, 4), differentiable=False),
+    # int ** negative int tensor (0, or +-1 for a base of +-1), an int64 scalar past int64 (wraps)
+    fixed("pow_int_negative", lambda m, x: x * (m.tensor([[2, -1, 1, 3]]) ** m.tensor([-1, -3, -2, 2])),
+          (3, 4)),
+    fixed("mul_int_wraps", lambda m, x: x * (m.tensor([1, 2, 3, 4]) * 2**63 == 0), (3, 4)),
     unary("exp_method", lambda m, x: x.exp().tanh().sigmoid()),
     # reductions
     unary("sum", lambda m, x: x.sum()),
@@ -326,6 +336,10 @@ OPS = [
     reduce("logsumexp", lambda m, x, d, k: m.logsumexp(x, d, keepdim=k), dims="tuple"),
     reduce("softmax", lambda m, x, d, k: m.softmax(x, d)),
     reduce("log_softmax", lambda m, x, d, k: x.log_softmax(dim=d)),
+    # contiguous results, as torch's: a view across the transposed order refuses in both
+    fixed("softmax_t_view", lambda m, x: m.softmax(x.t(), 0).t().view(-1), (3, 4), differentiable=False),
+    fixed("index_t_view", lambda m, x: x.t()[:, m.tensor([0, 2])].view(-1), (3, 4)),
+    fixed("sum_bool_dim", lambda m, x: x.sum(dim=True), (3, 4), differentiable=False),
     # matmul family
     fixed("mm", lambda m, x, y: m.mm(x, y), (3, 4), (4, 5)),
     fixed("matmul_2d", lambda m, x, y: x @ y, (2, 3), (3, 1)),
@@ -379,6 +393,8 @@ OPS = [
     fixed("copy_", lambda m, x, y: (x * 1).copy_(y), (3, 4), (4,)),
     fixed("fill_zero_", lambda m, x: (x * 1).fill_(2.5) + (x * 1).zero_() + x, (3, 4)),
     fixed("fill_tensor_", lambda m, x, y: (x * 1).fill_(y.sum()), (3, 4), (2,)),
+    fixed("zero_expanded", lambda m, x: x.detach()[:1].expand(3, 4).zero_() + x, (3, 4),
+          differentiable=False),
     # indexing: basic (views), advanced (copies), and assignment
     fixed("alias", lambda m, x: x[...], (3, 4)),
     fixed("select", lambda m, x: x[1], (3, 4)),
@@ -411,6 +427,10 @@ OPS = [
     fixed("linear", lambda m, x, w, b: m.nn.functional.linear(x, w, b), (3, 4), (2, 4), (2,)),
     fixed("cross_entropy", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor([0, 3, 1])),
           (3, 4)),
+    fixed("cross_entropy_no_classes", lambda m, x: m.nn.functional.cross_entropy(
+        x, m.tensor([-100, -100]), reduction="sum")
+        + m.nn.functional.cross_entropy(x, m.tensor([-100, -100])),
+          (2, 0), differentiable=False),  # nan (0 / 0), as torch's; gradients are empty
     fixed("cross_entropy_2d", lambda m, x: m.nn.functional.cross_entropy(
         x, m.tensor([[[0, 1], [2, 0]], [[1, 1], [0, 2]]]), reduction="sum"), (2, 3, 2, 2)),
     fixed("mse_loss", lambda m, x, y: m.nn.functional.mse_loss(x, y), (3, 4), (3, 4)),
