@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from . import _dtypes as D
 from ._tensor import Tensor
-from .autograd.function import Op
+from .autograd.function import Op, apply_binary
 from .autograd.graph import SavedTensor
 
 
@@ -76,10 +76,7 @@ class Add(Op):
     node_name = "AddBackward0"
     n_inputs = 2
     primitive = "add"
-
-    @staticmethod
-    def save_operands(ctx, a, b, a_requires_grad, b_requires_grad):
-        ctx.alpha = 1  # the lean path is the operator's: alpha 1
+    node_defaults = {"alpha": 1}  # the lean path's, which keeps nothing
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -118,7 +115,7 @@ class Sub(Op):
     node_name = "SubBackward0"
     n_inputs = 2
     primitive = "sub"
-    save_operands = Add.save_operands
+    node_defaults = {"alpha": 1}
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -169,8 +166,9 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = _unpack_pair(ctx)
-        needs = ctx.needs_input_grad
-        return (grad * b if needs[0] else None), (grad * a if needs[1] else None)
+        edges = ctx.next_functions
+        return ((grad * b if edges[0][0] is not None else None),
+                (grad * a if edges[1][0] is not None else None))
 
     @staticmethod
     def vjp(ctx, grad):
@@ -414,12 +412,36 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.saved_output
-        return grad * (1 - out * out)
+        return _apply_pair(TanhBackward, grad, ctx.saved_output)
 
     @staticmethod
     def vjp(ctx, grad):
         return (ctx.backend.tanh_backward(grad, ctx.saved_output_data),)
+
+
+class TanhBackward(Op):
+    """tanh's backward as an op of (grad, out), recorded under ``create_graph=True`` as torch's
+    ``tanh_backward``: res = grad * (1 - out^2);  dgrad = ggrad * (1 - out^2),
+    dout = -2 * ggrad * grad * out."""
+
+    node_name = "TanhBackwardBackward0"
+    primitive = "tanh_backward"
+
+    @staticmethod
+    def save_operands(ctx, grad, out, grad_requires_grad, out_requires_grad):
+        ctx._saved = (SavedTensor(grad, False), SavedTensor(out, False))
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(grad, out)
+        return ctx.backend.tanh_backward(grad._data, out._data)
+
+    @staticmethod
+    def backward(ctx, grad_grad):
+        grad, out = ctx.saved_tensors
+        edges = ctx.next_functions
+        return (_apply_pair(TanhBackward, grad_grad, out) if edges[0][0] is not None else None,
+                grad_grad * grad * (-2 * out) if edges[1][0] is not None else None)
 
 
 class Sigmoid(Op):
@@ -435,12 +457,33 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.saved_output
-        return grad * out * (1 - out)
+        return _apply_pair(SigmoidBackward, grad, ctx.saved_output)
 
     @staticmethod
     def vjp(ctx, grad):
         return (ctx.backend.sigmoid_backward(grad, ctx.saved_output_data),)
+
+
+class SigmoidBackward(Op):
+    """sigmoid's backward as an op of (grad, out), recorded under ``create_graph=True`` as
+    torch's ``sigmoid_backward``: res = grad * out * (1 - out);  dgrad = ggrad * out * (1 - out),
+    dout = ggrad * grad * (1 - 2 out)."""
+
+    node_name = "SigmoidBackwardBackward0"
+    primitive = "sigmoid_backward"
+    save_operands = TanhBackward.save_operands
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(grad, out)
+        return ctx.backend.sigmoid_backward(grad._data, out._data)
+
+    @staticmethod
+    def backward(ctx, grad_grad):
+        grad, out = ctx.saved_tensors
+        edges = ctx.next_functions
+        return (_apply_pair(SigmoidBackward, grad_grad, out) if edges[0][0] is not None else None,
+                grad_grad * grad * (1 - 2 * out) if edges[1][0] is not None else None)
 
 
 class Relu(Op):
@@ -1239,6 +1282,12 @@ def _save_operands(ctx, a, b, keep_a, keep_b):
         (SavedTensor(a, False) if keep_a else None) if isinstance(a, Tensor) else a,
         (SavedTensor(b, False) if keep_b else None) if isinstance(b, Tensor) else b,
     )
+
+
+def _apply_pair(cls, a, b):
+    """``cls.apply(a, b)`` for an op with a lean path (``primitive``, ``save_operands``)."""
+    out = apply_binary(cls, a, b)
+    return out if out is not None else cls.apply(a, b)
 
 
 def _unpack_pair(ctx):

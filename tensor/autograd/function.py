@@ -87,6 +87,9 @@ class OpNode(Node):
             saved.unpack(self)  # raises torch's error if an index tensor changed in place
         if not create_graph and op.vjp is not None:
             return op.vjp(self, *grads)
+        if create_graph and self.num_outputs == 1 and isinstance(grads[0], Tensor):
+            result = op.backward(self, grads[0])  # the gradient is a Tensor already
+            return result if type(result) is tuple else (result,)
         backend = self._input_meta_backend()
         tensor_grads = [
             g if g is None or isinstance(g, Tensor) else Tensor._make(g, backend, False, None, 0, None)
@@ -124,8 +127,13 @@ class Op:
     is_view = False
     vjp = None
     # For the lean path (:func:`apply_unary`, :func:`apply_binary`): the backend function
-    # that computes the forward on storage.
+    # that computes the forward on storage, and for a binary op
+    # ``save_operands(ctx, a, b, a_requires_grad, b_requires_grad)``, what its backward keeps
+    # (None: nothing).
     primitive = None
+    save_operands = None
+    # Class attributes of the op's node: defaults of what its forward sets on the ctx.
+    node_defaults = {}
     # How many leading forward arguments are graph inputs (tensors or numbers
     # in their place); the rest are settings such as dims. None: all of them.
     n_inputs = None
@@ -137,7 +145,8 @@ class Op:
         super().__init_subclass__(**kwargs)
         if "node_name" in cls.__dict__ and cls.node_name is not None:
             # _fused: the op's VJP on storage as a method of the node (the engine's fast call)
-            cls._node_class = type(cls.node_name, (OpNode,), {"_op": cls, "_fused": cls.vjp})
+            cls._node_class = type(cls.node_name, (OpNode,),
+                                   {"_op": cls, "_fused": cls.vjp, **cls.node_defaults})
 
     @classmethod
     def apply(cls, *args):
@@ -178,10 +187,6 @@ class Op:
         elif cls.saves_input:
             ctx._saved = (SavedTensor(args[0], False),)
         return out
-
-    @staticmethod
-    def save_operands(ctx, a, b, a_requires_grad, b_requires_grad) -> None:
-        """What a binary op's lean path keeps for the backward (see :func:`apply_binary`)."""
 
     @classmethod
     def _wrap_outputs(cls, ctx, args, datas, backend, requires_grad):
@@ -292,7 +297,8 @@ def apply_binary(cls, a, b):
            backend.shape(b_data) if b_requires_grad else None, dtype, backend)
     metas = _shared_metas.get(key)
     node._input_meta = metas if metas is not None else _share_metas(key, 2)
-    cls.save_operands(node, a, b, a_requires_grad, b_requires_grad)
+    if cls.save_operands is not None:
+        cls.save_operands(node, a, b, a_requires_grad, b_requires_grad)
     out._requires_grad = True
     out._grad_fn = node
     return out

@@ -380,16 +380,20 @@ def _needed(roots, dependencies, targets):
         order.append(node)
         for next_node, _ in node.next_functions:
             if next_node is not None:
-                remaining[next_node] -= 1
-                if remaining[next_node] == 0:
+                count = remaining[next_node] - 1
+                remaining[next_node] = count
+                if count == 0:
                     frontier.append(next_node)
     needed, runs = set(), set()
-    for node in reversed(order):
-        if any(n in needed for n, _ in node.next_functions if n is not None):
-            runs.add(node)
-            needed.add(node)
-        elif node in targets:
-            needed.add(node)
+    for node in reversed(order):  # inputs before the nodes that use them
+        for next_node, _ in node.next_functions:
+            if next_node in needed:  # (None never is)
+                runs.add(node)
+                needed.add(node)
+                break
+        else:
+            if node in targets:
+                needed.add(node)
     return needed, runs
 
 

@@ -197,3 +197,22 @@ def test_accumulate_grad_takes_a_gradient_nothing_else_holds():
     (w * 2).sum().backward()
     w.grad.add_(1)
     assert hooked[0].tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_tanh_and_sigmoid_first_derivatives_are_torchs_backward_ops(name):
+    """Under create_graph=True, tanh's and sigmoid's derivatives are recorded as torch records
+    them (TanhBackwardBackward0 over (grad, out)), with torch's second and third derivatives."""
+    def run(lib):
+        x = lib.tensor([-1.5, 0.25, 2.0], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([0.5, -2.0, 1.5], dtype=lib.float64, requires_grad=True)
+        y = getattr(lib, name)(x)
+        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g * w).sum(), x, create_graph=True)
+        gg.sum().backward()
+        return type(g.grad_fn).__name__, g.tolist(), gg.tolist(), x.grad.tolist(), w.grad.tolist()
+
+    ours, theirs = run(tensor), run(torch)
+    assert ours[0] == theirs[0] == f"{name.capitalize()}BackwardBackward0"
+    for got, want in zip(ours[1:], theirs[1:]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
