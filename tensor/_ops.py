@@ -1234,10 +1234,13 @@ swapaxes = swapdims = transpose
 
 def t(input) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    dims = tuple(reversed(range(input.ndim)))
-    return F.TransposeMatrix.apply(input, dims)
+    ndim = input.ndim
+    if ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+    return F.TransposeMatrix.apply(input, _REVERSED_DIMS[ndim])
+
+
+_REVERSED_DIMS = ((), (0,), (1, 0))
 
 
 def _mT(input) -> Tensor:

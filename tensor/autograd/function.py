@@ -153,7 +153,8 @@ class Op:
         """Run the forward on storage and record a node when any input requires grad."""
         backend = None
         requires_grad = False
-        for a in args[:cls.n_inputs]:
+        inputs = args if cls.n_inputs is None else args[:cls.n_inputs]
+        for a in inputs:
             if isinstance(a, Tensor):
                 if backend is None:
                     backend, first = a._backend, a
@@ -177,7 +178,7 @@ class Op:
             if cls.is_view:
                 return _make_view(data, backend, False, None, args[0], cls, args[1:])
             return Tensor._make(data, backend, False, None, 0, None)
-        _connect(ctx, args[:cls.n_inputs])
+        _connect(ctx, inputs)
         if cls.is_view:
             out = _make_view(data, backend, True, ctx, args[0], cls, args[1:])
         else:
@@ -351,10 +352,11 @@ def _connect(ctx, args) -> None:
     metas = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
-            edges.append(a._gradient_edge())
-            metas.append((a._backend.shape(a._data), a.dtype, a._backend))
+            edges.append(_edge(a))
+            backend, data = a._backend, a._data
+            metas.append((backend.shape(data), backend.dtype_of(data), backend))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             metas.append(None)
     ctx.next_functions = tuple(edges)
     ctx._input_meta = tuple(metas)

@@ -627,9 +627,12 @@ def softmax(x, axis):
 
 def log_softmax(x, axis):
     x = np.ascontiguousarray(x)  # torch's result is contiguous, whatever the input's layout
-    shifted = x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
-    with np.errstate(divide="ignore"):  # an empty dim: log(0) of an empty sum, quietly
-        return _arr(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
+    if x.shape[axis] == 0:
+        shifted = x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
+        with np.errstate(divide="ignore"):  # an empty dim: log(0) of an empty sum, quietly
+            return _arr(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return _arr(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
 
 
 # ------------------------------------------------------------------ matmul
@@ -959,6 +962,8 @@ def cross_entropy(logits, target, weight, ignore_index, reduction):
     rows = logits.reshape(targets.size, logits.shape[-1])
     log_probs = log_softmax(rows, 1)
     ignored = targets == ignore_index
+    if weight is None and rows.shape[1] and not ignored.any():
+        return _cross_entropy_plain(logits, target, targets, rows, log_probs, reduction)
     safe = np.where(ignored, 0, targets)
     weights = (~ignored).astype(rows.dtype)
     if rows.shape[1] == 0:  # no classes: every target is ignored (the caller refused any other)
@@ -980,6 +985,24 @@ def cross_entropy(logits, target, weight, ignore_index, reduction):
             loss = losses.sum() / total
             grad = grad / total
     return _arr(np.asarray(loss, dtype=rows.dtype)), _arr(grad.reshape(logits.shape).astype(rows.dtype))
+
+
+def _cross_entropy_plain(logits, target, targets, rows, log_probs, reduction):
+    """cross_entropy's common case, no class weights and no ignored target: every w_t is 1,
+    so the same arithmetic in fewer numpy calls (bitwise the general case's results)."""
+    picked = np.arange(len(targets))
+    losses = -log_probs[picked, targets]
+    grad = np.exp(log_probs)
+    grad[picked, targets] -= 1
+    if reduction == "none":
+        loss = losses.reshape(target.shape)
+    elif reduction == "sum":
+        loss = losses.sum()
+    else:
+        total = rows.dtype.type(len(targets))
+        loss = losses.sum() / total
+        grad /= total
+    return _arr(np.asarray(loss, dtype=rows.dtype)), _arr(grad.reshape(logits.shape))
 
 
 def cross_entropy_backward(grad_loss, grad_logits, reduction):
@@ -1027,6 +1050,8 @@ def _row_order(rows, a, b):
 
 def first_invalid_target(target, classes, ignore_index):
     """The first class target outside [0, classes) that is not ``ignore_index``, or None."""
+    if target.size == 0 or (target.min() >= 0 and target.max() < classes):
+        return None
     bad = ((target < 0) | (target >= classes)) & (target != ignore_index)
     return int(target[bad][0]) if bad.any() else None
 

@@ -154,18 +154,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             "mat1 and mat2 must have the same dtype, but got "
             f"{ops.dtype_name(input.dtype)} and {ops.dtype_name(weight.dtype)}"
         )
-    in_features = input.shape[-1] if input.ndim else 1
-    if weight.ndim == 2 and in_features != weight.shape[1]:
-        rows = math.prod(input.shape[:-1])
+    shape, weight_shape = input.shape, weight.shape
+    in_features = shape[-1] if shape else 1
+    if len(weight_shape) == 2 and in_features != weight_shape[1]:
+        rows = math.prod(shape[:-1])
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_features} and "
-            f"{weight.shape[1]}x{weight.shape[0]})"
+            f"{weight_shape[1]}x{weight_shape[0]})"
         )
     if bias is None:
         return ops.matmul(input, weight.t())
-    if weight.ndim == 2 and (input.ndim == 2 or (input.ndim > 0 and bias.ndim <= 1)):
-        _check_bias_expands(bias, (math.prod(input.shape[:-1]), weight.shape[0]))
-        if input.ndim == 2:
+    if len(weight_shape) == 2 and (len(shape) == 2 or (shape and bias.ndim <= 1)):
+        _check_bias_expands(bias, (math.prod(shape[:-1]), weight_shape[0]))
+        if len(shape) == 2:
             return Addmm.apply(bias, input, weight.t())
         # torch flattens the batch dims into rows for one addmm and views the result back.
         rows = Addmm.apply(bias, input.reshape(-1, in_features), weight.t())
@@ -267,20 +268,22 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 def _check_class_target(input: Tensor, target: Tensor) -> None:
     """Check an (input, class-index target) pair the way torch does (shapes, target dtype)."""
-    if input.ndim < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if input.ndim != 1:
-        target_batch = target.shape[0] if target.ndim else 0
-        if input.shape[0] != target_batch:
+    shape, target_shape = input.shape, target.shape
+    ndim, target_ndim = len(shape), len(target_shape)
+    if ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
+    if ndim != 1:
+        target_batch = target_shape[0] if target_ndim else 0
+        if shape[0] != target_batch:
             raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"Expected input batch_size ({shape[0]}) to match target batch_size "
                 f"({target_batch})."
             )
-    if input.ndim <= 2 and target.ndim > 1:
+    if ndim <= 2 and target_ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.ndim > 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        expected = [input.shape[0], *input.shape[2:]]
-        raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if ndim > 2 and tuple(target_shape[1:]) != tuple(shape[2:]):
+        expected = [shape[0], *shape[2:]]
+        raise RuntimeError(f"Expected target size {expected}, got {list(target_shape)}")
     if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {ops.dtype_name(target.dtype)}"
