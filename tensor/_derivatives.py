@@ -166,17 +166,17 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = _unpack_pair(ctx)
-        edges = ctx.next_functions
-        return ((grad * b if edges[0][0] is not None else None),
-                (grad * a if edges[1][0] is not None else None))
+        edges = ctx._next_nodes
+        return ((grad * b if edges[0] is not None else None),
+                (grad * a if edges[1] is not None else None))
 
     @staticmethod
     def vjp(ctx, grad):
         a, b = _pair_data(ctx)
-        edges = ctx.next_functions
+        edges = ctx._next_nodes
         mul = ctx.backend.mul
-        return ((mul(grad, b) if edges[0][0] is not None else None),
-                (mul(grad, a) if edges[1][0] is not None else None))
+        return ((mul(grad, b) if edges[0] is not None else None),
+                (mul(grad, a) if edges[1] is not None else None))
 
 
 class Div(Op):
@@ -439,9 +439,9 @@ class TanhBackward(Op):
     @staticmethod
     def backward(ctx, grad_grad):
         grad, out = ctx.saved_tensors
-        edges = ctx.next_functions
-        return (_apply_pair(TanhBackward, grad_grad, out) if edges[0][0] is not None else None,
-                grad_grad * grad * (-2 * out) if edges[1][0] is not None else None)
+        edges = ctx._next_nodes
+        return (_apply_pair(TanhBackward, grad_grad, out) if edges[0] is not None else None,
+                grad_grad * grad * (-2 * out) if edges[1] is not None else None)
 
 
 class Sigmoid(Op):
@@ -481,9 +481,9 @@ class SigmoidBackward(Op):
     @staticmethod
     def backward(ctx, grad_grad):
         grad, out = ctx.saved_tensors
-        edges = ctx.next_functions
-        return (_apply_pair(SigmoidBackward, grad_grad, out) if edges[0][0] is not None else None,
-                grad_grad * grad * (1 - 2 * out) if edges[1][0] is not None else None)
+        edges = ctx._next_nodes
+        return (_apply_pair(SigmoidBackward, grad_grad, out) if edges[0] is not None else None,
+                grad_grad * grad * (1 - 2 * out) if edges[1] is not None else None)
 
 
 class Relu(Op):

@@ -66,7 +66,7 @@ class OpNode(Node):
 
     @property
     def needs_input_grad(self) -> tuple:
-        return tuple(fn is not None for fn, _ in self.next_functions)
+        return tuple(fn is not None for fn in self._next_nodes)
 
     def apply(self, grads, create_graph):
         op = self._op
@@ -74,15 +74,15 @@ class OpNode(Node):
             # the common case first: one output, its fused VJP on storage
             grad = grads[0]
             if grad is None:
-                return (None,) * len(self.next_functions)
+                return (None,) * len(self._next_nodes)
             if op.vjp is not None:
                 return op.vjp(self, grad)
         if self.num_outputs > 1:
             if all(g is None for g in grads):
-                return (None,) * len(self.next_functions)
+                return (None,) * len(self._next_nodes)
             grads = self._materialize(grads)
         elif grads[0] is None:
-            return (None,) * len(self.next_functions)
+            return (None,) * len(self._next_nodes)
         for saved in self._index_guard:
             saved.unpack(self)  # raises torch's error if an index tensor changed in place
         if not create_graph and op.vjp is not None:
@@ -242,7 +242,12 @@ def apply_unary(cls, a):
     node = _new_node(cls._node_class)
     node._sequence_nr = next(_sequence)
     node.backend = backend
-    node.next_functions = (_edge(a),)
+    grad_fn = a._grad_fn
+    if grad_fn is None:
+        node._next_nodes, node._next_nrs = (a._gradient_edge()[0],), _ZERO_NR
+    else:
+        node._next_nodes = (grad_fn,)
+        node._next_nrs = _ZERO_NR if a._output_nr == 0 else (a._output_nr,)
     key = (backend.shape(data), None, dtype, backend)
     metas = _shared_metas.get(key)
     node._input_meta = metas if metas is not None else _share_metas(key, 1)
@@ -292,8 +297,10 @@ def apply_binary(cls, a, b):
     node = _new_node(cls._node_class)
     node._sequence_nr = next(_sequence)
     node.backend = backend
-    node.next_functions = (_edge(a) if a_requires_grad else _NO_EDGE,
-                           _edge(b) if b_requires_grad else _NO_EDGE)
+    a_node, a_nr = _edge(a) if a_requires_grad else _NO_EDGE
+    b_node, b_nr = _edge(b) if b_requires_grad else _NO_EDGE
+    node._next_nodes = (a_node, b_node)
+    node._next_nrs = _ZERO_NRS if a_nr == 0 and b_nr == 0 else (a_nr, b_nr)
     key = (backend.shape(a_data) if a_requires_grad else None,
            backend.shape(b_data) if b_requires_grad else None, dtype, backend)
     metas = _shared_metas.get(key)
@@ -306,6 +313,7 @@ def apply_binary(cls, a, b):
 
 
 _NO_EDGE = (None, 0)
+_ZERO_NR, _ZERO_NRS = (0,), (0, 0)  # the output numbers of most nodes' inputs, shared
 
 
 def _edge(t):
@@ -348,17 +356,22 @@ def guard_indices(out, index_tensors):
 
 def _connect(ctx, args) -> None:
     """Give the node its edges to the inputs' nodes and the inputs' shapes and dtypes."""
-    edges = []
+    nodes = []
+    output_nrs = []
     metas = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
-            edges.append(_edge(a))
+            node, output_nr = _edge(a)
+            nodes.append(node)
+            output_nrs.append(output_nr)
             backend, data = a._backend, a._data
             metas.append((backend.shape(data), backend.dtype_of(data), backend))
         else:
-            edges.append(_NO_EDGE)
+            nodes.append(None)
+            output_nrs.append(0)
             metas.append(None)
-    ctx.next_functions = tuple(edges)
+    ctx._next_nodes = tuple(nodes)
+    ctx._next_nrs = tuple(output_nrs)
     ctx._input_meta = tuple(metas)
     if _state.anomaly:
         record_forward_trace(ctx)
@@ -421,7 +434,7 @@ class FunctionCtx(Node):
         result = self._function.backward(self, *tensor_grads)
         if not isinstance(result, tuple):
             result = (result,)
-        n_inputs = len(self.next_functions)
+        n_inputs = len(self._next_nodes)
         if len(result) < n_inputs:
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients "
@@ -434,7 +447,7 @@ class FunctionCtx(Node):
                 f"(expected {n_inputs}, got {len(result)})"
             )
         out = []
-        for grad, (fn, _), meta in zip(result, self.next_functions, self._input_meta):
+        for grad, fn, meta in zip(result, self._next_nodes, self._input_meta):
             if grad is None or fn is None:
                 out.append(None)
                 continue

@@ -204,7 +204,10 @@ class Node:
 
     # Every node sets these four (slots: no per-node dict for them); the rest are class
     # defaults that the few nodes needing them override (in the node's own __dict__).
-    __slots__ = ("_sequence_nr", "backend", "next_functions", "_input_meta", "__dict__", "__weakref__")
+    # ``next_functions`` is kept as two tuples, the nodes and their output numbers (the
+    # engine reads the nodes; the numbers are most often a shared (0,) or (0, 0)).
+    __slots__ = ("_sequence_nr", "backend", "_next_nodes", "_next_nrs", "_input_meta", "__dict__",
+                 "__weakref__")
     num_outputs = 1
     _saved = None
     _released = False
@@ -221,8 +224,18 @@ class Node:
     def __init__(self):
         self._sequence_nr = next(_sequence)
         self.backend = None
-        self.next_functions = ()
+        self._next_nodes = self._next_nrs = ()
         self._input_meta = ()
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` per input, ``(None, 0)`` for one that needs no gradient."""
+        return tuple(zip(self._next_nodes, self._next_nrs))
+
+    @next_functions.setter
+    def next_functions(self, edges) -> None:
+        self._next_nodes = tuple(node for node, _ in edges)
+        self._next_nrs = tuple(output_nr for _, output_nr in edges)
 
     def name(self) -> str:
         return type(self).__name__
@@ -358,7 +371,7 @@ def _collect(roots):
     root_set = set(roots)
     get = dependencies.get
     while stack:
-        for next_node, _ in stack.pop().next_functions:
+        for next_node in stack.pop()._next_nodes:
             if next_node is not None:
                 count = get(next_node)
                 if count is None:
@@ -378,7 +391,7 @@ def _needed(roots, dependencies, targets):
     while frontier:
         node = frontier.pop()
         order.append(node)
-        for next_node, _ in node.next_functions:
+        for next_node in node._next_nodes:
             if next_node is not None:
                 count = remaining[next_node] - 1
                 remaining[next_node] = count
@@ -386,7 +399,7 @@ def _needed(roots, dependencies, targets):
                     frontier.append(next_node)
     needed, runs = set(), set()
     for node in reversed(order):  # inputs before the nodes that use them
-        for next_node, _ in node.next_functions:
+        for next_node in node._next_nodes:
             if next_node in needed:  # (None never is)
                 runs.add(node)
                 needed.add(node)
@@ -424,7 +437,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
         needed, runs = _needed(root_nodes, dependencies, targets)
         dependencies = {}
         for node in needed:
-            for next_node, _ in node.next_functions:
+            for next_node in node._next_nodes:
                 if next_node in needed:
                     dependencies[next_node] = dependencies.get(next_node, 0) + 1
     else:
@@ -478,8 +491,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 node.release()
             if input_grads is None:
                 continue
-            for (next_node, output_nr), grad, meta in zip(node.next_functions, input_grads,
-                                                          node._input_meta):
+            for next_node, output_nr, grad, meta in zip(node._next_nodes, node._next_nrs, input_grads,
+                                                        node._input_meta):
                 if next_node is None or (pruning and next_node not in needed):
                     continue
                 buffer = buffers.get(next_node)
