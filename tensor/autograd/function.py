@@ -277,13 +277,13 @@ def apply_binary(cls, a, b):
     else:
         return None
     a_data = a._data
-    dtype = backend.lean_dtype(a_data, b_data)
-    if dtype is None:
-        return None
     try:
-        result = getattr(backend, cls.primitive)(a_data, b_data)
+        lean = backend.lean_binary(cls.primitive, a_data, b_data)  # dtype decided and computed
     except (ValueError, RuntimeError, OverflowError):
         return None  # shapes that do not broadcast, an int too large: the general path says so
+    if lean is None:
+        return None
+    result, dtype = lean
     out = _new_tensor(Tensor)
     out._data = result
     out._backend = backend

@@ -1060,3 +1060,31 @@ def addmm_relu(bias, mat1, mat2):
     """relu(bias + mat1 @ mat2) (a Linear followed by a ReLU)."""
     out = addmm(bias, mat1, mat2)
     return _arr(np.maximum(out, 0, out=out))
+
+
+# ------------------------------------------------------------- the lean path
+
+_EXACT_INT = 2 ** 53  # a Python int numpy takes as a weak float scalar without rounding surprises
+_LEAN_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+_LEAN_BINARY = {"div": div, "tanh_backward": tanh_backward, "sigmoid_backward": sigmoid_backward}
+
+
+def lean_binary(name, a, b):
+    """``(result, dtype)`` of the binary primitive ``name`` on storage ``a`` and ``b`` (storage or
+    a Python number) when numpy's own rules give torch's result: float32 or float64 storage of
+    one dtype, or with a Python float or a not too large int (numpy 2 takes a number as weak, as
+    torch does). None otherwise, having computed nothing: the engine takes its general path.
+    (The engine's lean path: the dtype decision and the ufunc in one call.)"""
+    dtype = _LEAN.get(a.dtype)
+    if dtype is None:
+        return None
+    if type(b) is _ndarray:
+        if b.dtype != a.dtype:
+            return None
+    elif type(b) is int and not -_EXACT_INT <= b <= _EXACT_INT:
+        return None
+    ufunc = _LEAN_UFUNCS.get(name)
+    if ufunc is None:
+        return _LEAN_BINARY[name](a, b), dtype
+    out = ufunc(a, b)
+    return (out if type(out) is _ndarray else np.asarray(out)), dtype

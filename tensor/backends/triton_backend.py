@@ -837,3 +837,18 @@ def first_invalid_target(target, classes, ignore_index):
 def addmm_relu(bias, mat1, mat2):
     """relu(bias + mat1 @ mat2): one kernel, the bias and the ReLU in the matmul's epilogue."""
     return matmul_kernels.addmm(bias, mat1, mat2, activation="relu")
+
+
+def lean_binary(name, a, b):
+    """``(result, dtype)`` of the binary primitive ``name`` on storage ``a`` and ``b`` (storage or
+    a Python number) when the kernels' own rule gives torch's result: float32 or float64 storage
+    of one dtype, or with a Python number; None otherwise, having computed nothing (the
+    engine's lean path, as the numpy backend's)."""
+    dtype = _LEAN.get(a.dtype)
+    if dtype is None or (type(b) is _Tensor and b.dtype != a.dtype):
+        return None
+    return _LEAN_PRIMITIVES[name](a, b), dtype
+
+
+_LEAN_PRIMITIVES = {"add": add, "sub": sub, "mul": mul, "div": div, "tanh_backward": tanh_backward,
+                    "sigmoid_backward": sigmoid_backward}
