@@ -153,7 +153,7 @@ def test_lean_nodes_share_input_metadata_and_stay_few_gc_objects():
     for _ in range(200):
         x = tensor.tanh(x * b + 1.0) - x * 0.5
     after = len(gc.get_objects())
-    assert (after - before) / 1000 < 5.5, (after - before) / 1000
+    assert (after - before) / 1000 < 3.5, (after - before) / 1000  # 2.8 measured
     metas = {id(node._input_meta) for node in _nodes(x.grad_fn)}
     assert len(metas) <= 4  # one tuple per (shapes, dtype, backend) seen, not per node
 
