@@ -3,7 +3,9 @@
 Read it like PyTorch's ``derivatives.yaml``: one class per op, named after
 the op (the same names as :mod:`micro`'s table: add, sub, mul, div, pow, neg,
 exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, ...), whose
-``node_name`` is the ``grad_fn`` name torch shows. In each:
+``node_name`` is the ``grad_fn`` name torch shows; the float functions of one
+tensor (exp, log, sin, cos, tan, sqrt, rsqrt, tanh, sigmoid) are one row each
+of the unary table, which :func:`unary` makes into such classes. In each:
 
 * ``forward(ctx, ...)`` computes on backend storage (``ctx.backend``) and
   saves what the backward needs;
@@ -13,7 +15,11 @@ exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, ...), whose
   a fused backend primitive, used when the backward itself is not recorded.
 
 Gradients may come back with the broadcast shape: the engine sums them back
-to each input's shape and casts to its dtype (one place, ``InputMeta.conform``).
+to each input's shape and casts to its dtype (one place, ``graph.conform``).
+
+Ops that the lean path of :mod:`tensor.autograd.function` runs also say, as class
+attributes, which backend ``primitive`` computes their forward and what they keep
+(``saves_output``, ``saves_input``, ``save_operands``).
 """
 
 from __future__ import annotations
@@ -66,6 +72,39 @@ def _promote_tensors(a, da, b, db):
 def float_dtype(dtype):
     """Integer and bool inputs of float-valued ops (exp, div, ...) compute in the default float."""
     return dtype if dtype.is_floating_point else D.get_default_dtype()
+
+
+def unary(grad_fn, primitive, keeps, derivative, vjp=None):
+    """An Op class (named from ``grad_fn``: ``ExpBackward0`` makes ``Exp``) from one row of the
+    unary table: ``out = primitive(a)`` on float storage, keeping ``a`` or ``out`` (``keeps``)
+    for ``derivative(grad, a, out)``, the input's gradient as Tensors; ``vjp(backend, grad, a,
+    out)``, if given, computes it on storage."""
+    name = grad_fn[: -len("Backward0")]
+    keeps_output = keeps == "out"
+
+    def forward(ctx, a):
+        return getattr(ctx.backend, primitive)(_float_data(ctx, a))
+
+    def backward(ctx, grad):
+        if keeps_output:
+            return derivative(grad, None, ctx.saved_output)
+        return derivative(grad, ctx.saved_tensors[0], None)
+
+    namespace = {
+        "__doc__": f"out = {primitive}(a); its derivative is its row of the unary table.",
+        "__module__": __name__,
+        "node_name": grad_fn, "primitive": primitive,
+        "saves_output": keeps_output, "saves_input": not keeps_output,
+        "forward": staticmethod(forward), "backward": staticmethod(backward),
+    }
+    if vjp is not None:
+        def fused(ctx, grad):
+            if keeps_output:
+                return (vjp(ctx.backend, grad, None, ctx.saved_output_data),)
+            return (vjp(ctx.backend, grad, ctx._saved[0].unpack_data(ctx), None),)
+
+        namespace["vjp"] = staticmethod(fused)
+    return type(name, (Op,), namespace)
 
 
 # ------------------------------------------------------------------ arithmetic
@@ -310,113 +349,27 @@ class RPow(Op):
 
 
 # ------------------------------------------------------------ unary functions
-
-class Exp(Op):
-    """out = exp(a);  da = grad * out."""
-
-    node_name = "ExpBackward0"
-    primitive = "exp"
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.exp(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad * ctx.saved_output
-
-    @staticmethod
-    def vjp(ctx, grad):
-        return (ctx.backend.mul(grad, ctx.saved_output_data),)
-
-
-class Log(Op):
-    """out = log(a);  da = grad / a."""
-
-    node_name = "LogBackward0"
-    primitive = "log"
-    saves_input = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.log(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad / a
-
-
-class Sin(Op):
-    """out = sin(a);  da = grad * cos(a)."""
-
-    node_name = "SinBackward0"
-    primitive = "sin"
-    saves_input = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.sin(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * a.cos()
-
-
-class Cos(Op):
-    """out = cos(a);  da = -grad * sin(a)."""
-
-    node_name = "CosBackward0"
-    primitive = "cos"
-    saves_input = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.cos(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * -a.sin()
-
-
-class Tan(Op):
-    """out = tan(a);  da = grad * (1 + out^2)."""
-
-    node_name = "TanBackward0"
-    primitive = "tan"
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.tan(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        out = ctx.saved_output
-        return grad * (1 + out * out)
-
-
-class Tanh(Op):
-    """out = tanh(a);  da = grad * (1 - out^2)."""
-
-    node_name = "TanhBackward0"
-    primitive = "tanh"
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.tanh(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _apply_pair(TanhBackward, grad, ctx.saved_output)
-
-    @staticmethod
-    def vjp(ctx, grad):
-        return (ctx.backend.tanh_backward(grad, ctx.saved_output_data),)
+#
+# The float functions of one tensor, one row each (as derivatives.yaml states them): the op,
+# its grad_fn name, the backend primitive of its forward, what its backward keeps (the input
+# ``a`` or the output ``out``), the derivative as a formula of Tensors (so that
+# ``create_graph=True`` differentiates it again), and where there is one, the same VJP on
+# storage with a fused backend primitive. Integer and bool inputs compute in the default float.
+#
+#               grad_fn             forward    keeps  da, a formula of (grad, a, out)
+Exp     = unary("ExpBackward0",     "exp",     "out", lambda grad, a, out: grad * out,
+                vjp=lambda backend, grad, a, out: backend.mul(grad, out))
+Log     = unary("LogBackward0",     "log",     "a",   lambda grad, a, out: grad / a)
+Sin     = unary("SinBackward0",     "sin",     "a",   lambda grad, a, out: grad * a.cos())
+Cos     = unary("CosBackward0",     "cos",     "a",   lambda grad, a, out: grad * -a.sin())
+Tan     = unary("TanBackward0",     "tan",     "out", lambda grad, a, out: grad * (1 + out * out))
+Sqrt    = unary("SqrtBackward0",    "sqrt",    "out", lambda grad, a, out: grad / (2 * out))
+Rsqrt   = unary("RsqrtBackward0",   "rsqrt",   "out", lambda grad, a, out: -0.5 * grad * out * out * out)
+# grad * (1 - out^2) and grad * out * (1 - out), recorded as torch's own backward ops (below):
+Tanh    = unary("TanhBackward0",    "tanh",    "out", lambda grad, a, out: _tanh_backward(grad, out),
+                vjp=lambda backend, grad, a, out: backend.tanh_backward(grad, out))
+Sigmoid = unary("SigmoidBackward0", "sigmoid", "out", lambda grad, a, out: _sigmoid_backward(grad, out),
+                vjp=lambda backend, grad, a, out: backend.sigmoid_backward(grad, out))
 
 
 class TanhBackward(Op):
@@ -440,28 +393,8 @@ class TanhBackward(Op):
     def backward(ctx, grad_grad):
         grad, out = ctx.saved_tensors
         edges = ctx._next_nodes
-        return (_apply_pair(TanhBackward, grad_grad, out) if edges[0] is not None else None,
+        return (_tanh_backward(grad_grad, out) if edges[0] is not None else None,
                 grad_grad * grad * (-2 * out) if edges[1] is not None else None)
-
-
-class Sigmoid(Op):
-    """out = 1 / (1 + exp(-a));  da = grad * out * (1 - out)."""
-
-    node_name = "SigmoidBackward0"
-    primitive = "sigmoid"
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.sigmoid(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _apply_pair(SigmoidBackward, grad, ctx.saved_output)
-
-    @staticmethod
-    def vjp(ctx, grad):
-        return (ctx.backend.sigmoid_backward(grad, ctx.saved_output_data),)
 
 
 class SigmoidBackward(Op):
@@ -482,8 +415,16 @@ class SigmoidBackward(Op):
     def backward(ctx, grad_grad):
         grad, out = ctx.saved_tensors
         edges = ctx._next_nodes
-        return (_apply_pair(SigmoidBackward, grad_grad, out) if edges[0] is not None else None,
+        return (_sigmoid_backward(grad_grad, out) if edges[0] is not None else None,
                 grad_grad * grad * (1 - 2 * out) if edges[1] is not None else None)
+
+
+def _tanh_backward(grad, out):
+    return _apply_pair(TanhBackward, grad, out)
+
+
+def _sigmoid_backward(grad, out):
+    return _apply_pair(SigmoidBackward, grad, out)
 
 
 class Relu(Op):
@@ -532,39 +473,6 @@ class ThresholdBackward(Op):
         (out,) = ctx.saved_tensors
         backend = ctx.backend
         return backend.relu_backward(grad_grad, out._data), backend.full(out.shape, 0, out.dtype)
-
-
-class Sqrt(Op):
-    """out = sqrt(a);  da = grad / (2 * out)."""
-
-    node_name = "SqrtBackward0"
-    primitive = "sqrt"
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.sqrt(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad / (2 * ctx.saved_output)
-
-
-class Rsqrt(Op):
-    """out = 1 / sqrt(a);  da = -grad * out^3 / 2."""
-
-    node_name = "RsqrtBackward0"
-    primitive = "rsqrt"
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.rsqrt(_float_data(ctx, a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        out = ctx.saved_output
-        return -0.5 * grad * out * out * out
 
 
 class Abs(Op):
