@@ -315,13 +315,19 @@ def bench_chain(rounds: int, repeat: int, threads: int, profile: bool = False) -
     import tensor
 
     steps = {"tensor": make_chain(tensor), "torch": make_chain(torch)}
-    _check_close(steps["tensor"](), steps["torch"](), "chain gradient")
+    name = (f"{_ops(CHAIN_BLOCKS)}-op elementwise chain, fwd+bwd, 4 elements, "
+            f"{_threads_label(threads)}")
+    return _checked_row(steps, "chain gradient", name, TARGETS["chain"], rounds, repeat, profile)
+
+
+def _checked_row(steps: dict, what: str, name: str, target, rounds: int, repeat: int,
+                 profile: bool) -> dict:
+    """Both libraries' results agree (``what``), then their alternated timings as a table row."""
+    _check_close(steps["tensor"](), steps["torch"](), what)
     samples = time_rounds(steps, rounds, repeat)
     if profile:
         _profile(steps["tensor"], repeat)
-    name = (f"{_ops(CHAIN_BLOCKS)}-op elementwise chain, fwd+bwd, 4 elements, "
-            f"{_threads_label(threads)}")
-    return _row(name, samples, TARGETS["chain"])
+    return _row(name, samples, target)
 
 
 def bench_chain_long(rounds: int, blocks: int, threads: int, profile: bool = False) -> tuple[dict, dict]:
@@ -358,13 +364,9 @@ def bench_double(rounds: int, repeat: int, threads: int, profile: bool = False) 
     import tensor
 
     steps = {"tensor": make_double(tensor), "torch": make_double(torch)}
-    _check_close(steps["tensor"](), steps["torch"](), "second derivative")
-    samples = time_rounds(steps, rounds, repeat)
-    if profile:
-        _profile(steps["tensor"], repeat)
     name = (f"create_graph=True second derivative of the {_ops(CHAIN_BLOCKS)}-op chain, 4 elements, "
             f"{_threads_label(threads)}")
-    return _row(name, samples, TARGETS["double"])
+    return _checked_row(steps, "second derivative", name, TARGETS["double"], rounds, repeat, profile)
 
 
 def bench_mlp(rounds: int, repeat: int, threads: int, sizes=MLP_SIZES, batch: int = MLP_BATCH,

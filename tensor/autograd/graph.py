@@ -77,20 +77,13 @@ def add_hook(hooks: HookDict, fn) -> RemovableHandle:
     return handle
 
 
-def input_meta(shape, dtype, backend) -> tuple:
-    """What a gradient flowing to one input must look like: ``(shape, dtype, backend)``.
-
-    A plain tuple (a node keeps one per input): making it is the cheapest
-    allocation there is, and :func:`conform` reads it.
-    """
-    return (shape, dtype, backend)
-
-
 def conform(meta, grad, create_graph: bool):
     """Sum ``grad`` back to its input's shape (undoing broadcasting) and cast to its dtype.
 
-    The one place where broadcasting is undone in the backward pass: ``meta``
-    is the input's ``(shape, dtype, backend)``.
+    The one place where broadcasting is undone in the backward pass. ``meta`` is
+    what a gradient flowing to that input must look like, ``(shape, dtype,
+    backend)``: a plain tuple per input in the node's ``_input_meta`` (the
+    cheapest allocation there is; lean nodes share theirs).
     """
     shape, dtype, backend = meta
     if create_graph:  # a Tensor: differentiable sum and cast, when needed

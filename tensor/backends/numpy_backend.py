@@ -61,13 +61,9 @@ def dtype_of(x) -> D.dtype:
 _LEAN = {np.dtype(np.float32): D.float32, np.dtype(np.float64): D.float64}
 
 
-def lean_dtype(a, b):
-    """The dtype of an elementwise op of ``a`` and ``b`` (storage, a Python number or None)
-    when numpy's own rules give torch's result: float32 or float64 storage of one dtype, or
-    with a Python number (numpy 2 treats it as weak, as torch does). None otherwise (the
-    engine then takes its general path)."""
-    if type(b) is _ndarray and b.dtype != a.dtype:
-        return None
+def lean_dtype(a):
+    """The dtype of storage ``a`` when an elementwise function of it may take the engine's lean
+    path (float32 or float64), None otherwise (the engine then takes its general path)."""
     return _LEAN.get(a.dtype)
 
 

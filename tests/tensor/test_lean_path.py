@@ -216,3 +216,24 @@ def test_tanh_and_sigmoid_first_derivatives_are_torchs_backward_ops(name):
     assert ours[0] == theirs[0] == f"{name.capitalize()}BackwardBackward0"
     for got, want in zip(ours[1:], theirs[1:]):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropys_common_case_is_bitwise_its_weighted_case(reduction, dtype):
+    """cross_entropy without weights or ignored targets takes fewer numpy calls; with class weights
+    of 1 the general formula runs, and both must give the same bits (loss and gradient)."""
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((7, 5)) * 4
+    target = tensor.tensor(rng.integers(0, 5, 7))
+
+    def run(weight):
+        x = tensor.tensor(logits, dtype=getattr(tensor, dtype), requires_grad=True)
+        loss = tensor.nn.functional.cross_entropy(x, target, weight=weight, reduction=reduction)
+        loss.sum().backward()
+        return loss.detach().numpy(), x.grad.numpy()
+
+    plain, weighted = run(None), run(tensor.ones(5, dtype=getattr(tensor, dtype)))
+    for got, want in zip(plain, weighted):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
