@@ -1715,8 +1715,7 @@ def _inplace(self: Tensor, compute, *args, overlap=None) -> Tensor:
     """
     grad_on = _state.grad_enabled
     base = self._base
-    overlapping = (base is not None or self._backend.memory_is_shared(self._data)) and builtins.any(
-        step == 0 and n > 1 for step, n in zip(self.stride(), self.shape))  # (x.data of a view too)
+    overlapping = self._backend.has_internal_overlap(self._data)  # (x.data of a view too)
     if overlapping:
         if overlap is None:
             raise RuntimeError(

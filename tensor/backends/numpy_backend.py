@@ -231,6 +231,13 @@ def memory_is_shared(x) -> bool:
     return type(base) is not _ndarray or sys.getrefcount(base) > 3
 
 
+def has_internal_overlap(x) -> bool:
+    """True when elements of ``x`` share memory: a stride of 0 over a dim longer than 1 (expand),
+    in a tensor with elements (an empty one may carry any strides)."""
+    strides = x.strides
+    return 0 in strides and x.size > 1 and builtins.any(s == 0 and n > 1 for s, n in zip(strides, x.shape))
+
+
 def data_ptr(x) -> int:
     return x.__array_interface__["data"][0]
 

@@ -254,6 +254,13 @@ def is_contiguous(x) -> bool:
     return x.is_contiguous()
 
 
+def has_internal_overlap(x) -> bool:
+    """True when elements of ``x`` share memory: a stride of 0 over a dim longer than 1 (expand),
+    in a tensor with elements (an empty one may carry any strides)."""
+    strides = x.stride()
+    return 0 in strides and x.numel() > 1 and builtins.any(s == 0 and n > 1 for s, n in zip(strides, x.shape))
+
+
 def memory_is_shared(x) -> bool:
     """True when another live tensor may use ``x``'s memory.
 

@@ -237,3 +237,19 @@ def test_cross_entropys_common_case_is_bitwise_its_weighted_case(reduction, dtyp
     for got, want in zip(plain, weighted):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+@pytest.mark.parametrize("op", ["add_", "fill_"])
+def test_inplace_on_data_of_an_expanded_tensor_nothing_else_holds_as_torch(op, device):
+    """Internal overlap is a matter of strides, not of who else holds the memory: ``.data`` of an
+    expand()ed temporary still refuses add_ (torch's error) and lets fill_ write, as torch."""
+    def run(lib, dev):
+        d = lib.zeros(3, 1, device=dev).expand(3, 4).data
+        try:
+            getattr(d, op)(2)
+        except RuntimeError as error:
+            return str(error)
+        return d.tolist()
+
+    assert run(tensor, device) == run(torch, "cpu")
