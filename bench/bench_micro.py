@@ -249,6 +249,84 @@ def _inline_ops() -> dict:
     return {"__add__": add, "__mul__": mul, "relu": relu}
 
 
+class BareValue:
+    """The floor for the GC row: the least an engine with one object per node can do.
+
+    One slotted object per node (data, grad, two inputs and their local
+    derivatives), no op names, no checks, only the ops the demo step uses, and
+    the same iterative backward as micro. Bench-only: it says how much of the
+    cyclic GC's share is the price of one Python object per node, which every
+    engine whose Values are Python objects pays.
+    """
+
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db")
+
+    def __init__(self, data, a=None, da=0.0, b=None, db=0.0):
+        self.data, self.grad, self._a, self._da, self._b, self._db = data, 0.0, a, da, b, db
+
+    @property
+    def _prev(self):
+        return tuple(v for v in (self._a, self._b) if v is not None)
+
+    def __add__(self, other):
+        other = other if type(other) is BareValue else BareValue(float(other))
+        return BareValue(self.data + other.data, self, 1.0, other, 1.0)
+
+    def __mul__(self, other):
+        other = other if type(other) is BareValue else BareValue(float(other))
+        return BareValue(self.data * other.data, self, other.data, other, self.data)
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def __neg__(self):
+        return BareValue(-self.data, self, -1.0)
+
+    def relu(self):
+        positive = self.data > 0.0
+        return BareValue(self.data if positive else 0.0, self, 1.0 if positive else 0.0)
+
+    def backward(self):
+        order, seen, stack = [], set(), [self]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                order.append(stack.pop())
+            elif node not in seen:
+                seen.add(node)
+                stack += [node, None] + [v for v in (node._b, node._a) if v is not None]
+        self.grad = 1.0
+        for node in reversed(order):
+            if node._a is not None:
+                node._a.grad += node._da * node.grad
+                if node._b is not None:
+                    node._b.grad += node._db * node.grad
+
+
+def floor_shares(rounds: int, steps: int, points, labels) -> dict[str, list[float]]:
+    """The cyclic GC's share of the step, per round, for micro and for the bare floor engine."""
+    engines = {"micro": MicroValue, "floor": BareValue}
+    models = {name: GenericMLP(value_class) for name, value_class in engines.items()}
+    losses = {name: total_loss(engines[name], model, points, labels) for name, model in models.items()}
+    if (losses["micro"].data, count_nodes(losses["micro"])) != (
+            losses["floor"].data, count_nodes(losses["floor"])):
+        raise AssertionError("the floor engine builds another graph")
+    del losses
+    times = {(name, on): [] for name in engines for on in (False, True)}
+    for round_index in range(rounds):
+        runs = list(times)
+        for name, gc_enabled in runs if round_index % 2 == 0 else reversed(runs):
+            gc.collect()
+            if not gc_enabled:
+                gc.disable()
+            start = time.perf_counter()
+            for _ in range(steps):
+                training_step(engines[name], models[name], points, labels)
+            times[name, gc_enabled].append((time.perf_counter() - start) / steps)
+            gc.enable()
+    return {name: [1.0 - off / on for off, on in zip(times[name, False], times[name, True], strict=True)]
+            for name in engines}
+
+
 def readable_cost(rounds: int, points, labels) -> dict[str, list[float]]:
     """Per-round ratios inline / readable (GC off) of micro's forward and of its whole step."""
     readable = {name: getattr(MicroValue, name) for name in ("__add__", "__mul__", "relu")}
@@ -369,6 +447,9 @@ def main(argv=None) -> int:
           f"{nodes['micro'] / nodes['micrograd']:.3f} | 1 |")  # fmt: skip
     print(f"| deepest chain backpropagated (tried {', '.join(map(str, depths))}) "
           f"| {chains['micro']} | {chains['micrograd']} | | 200000 |")  # fmt: skip
+    floor = floor_shares(rounds, steps, points, labels)
+    print(f"| the GC's share, micro against the floor: a bare engine, one slotted object per node, "
+          f"no checks (same graph) | {summary(floor['micro'])} | floor {summary(floor['floor'])} | | |")
     by_generation = gc_by_generation(MicroValue, points, labels, 3 * steps)
     print()
     print("micro's cyclic GC per training step, by generation (collections, ms): " + ", ".join(
