@@ -779,49 +779,75 @@ def _where_dtype(a, b):
 # ------------------------------------------------------------------ reductions
 
 class Sum(Op):
-    """out = sum(a) over dims;  da = grad broadcast back over the summed dims."""
+    """out = sum(a) over dims;  da = grad broadcast back over the summed dims (the input's shape
+    is its ``_input_meta``'s: ``sum()`` of a float tensor takes the lean path, which keeps
+    nothing else)."""
 
     node_name = "SumBackward0"
     n_inputs = 1
+    primitive = "sum"  # of all elements, the lean path's
+    node_defaults = {"dims": None, "keepdim": False}
 
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype):
-        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        ctx.dims, ctx.keepdim = dims, keepdim
         if dtype is None and not a.dtype.is_floating_point:
             dtype = D.int64
         return ctx.backend.sum(a._data, dims, keepdim, dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_reduced(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None, None
+        return _expand_reduced(grad, ctx._input_meta[0][0], ctx.dims, ctx.keepdim), None, None, None
+
+    @staticmethod
+    def vjp(ctx, grad):
+        return (_expand_reduced_data(ctx.backend, grad, ctx._input_meta[0][0], ctx.dims, ctx.keepdim),)
 
 
 class SumDim(Sum):
     node_name = "SumBackward1"
+    primitive = None
 
 
 class Mean(Op):
-    """out = mean(a) over dims;  da = grad / n broadcast back over the reduced dims."""
+    """out = mean(a) over dims;  da = grad / n broadcast back over the n reduced elements (the
+    input's shape is its ``_input_meta``'s, as for Sum)."""
 
     node_name = "MeanBackward0"
     n_inputs = 1
+    primitive = "mean"  # of all elements, the lean path's
+    node_defaults = {"dims": None, "keepdim": False}
 
     @staticmethod
     def forward(ctx, a, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        n = 1
-        for d in (range(len(a.shape)) if dims is None else dims):
-            n *= a.shape[d]
-        ctx.count = n
+        ctx.dims, ctx.keepdim = dims, keepdim
         return ctx.backend.mean(a._data, dims, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_reduced(grad, ctx.shape, ctx.dims, ctx.keepdim) / ctx.count, None, None
+        shape = ctx._input_meta[0][0]
+        return (_expand_reduced(grad, shape, ctx.dims, ctx.keepdim) / _count(shape, ctx.dims),
+                None, None)
+
+    @staticmethod
+    def vjp(ctx, grad):
+        backend, shape = ctx.backend, ctx._input_meta[0][0]
+        # grad / n, then broadcast: the same quotients, n times fewer divisions
+        return (_expand_reduced_data(backend, backend.div(grad, _count(shape, ctx.dims)), shape,
+                                     ctx.dims, ctx.keepdim),)
+
+
+def _count(shape, dims):
+    """How many elements a reduction over ``dims`` (None: all) of ``shape`` combines."""
+    n = 1
+    for d in (range(len(shape)) if dims is None else dims):
+        n *= shape[d]
+    return n
 
 
 class MeanDim(Mean):
     node_name = "MeanBackward1"
+    primitive = None
 
 
 def _expand_reduced(grad, shape, dims, keepdim):
@@ -832,6 +858,18 @@ def _expand_reduced(grad, shape, dims, keepdim):
         for d in sorted(dims):
             grad = grad.unsqueeze(d)
     return grad.expand(shape)
+
+
+def _expand_reduced_data(backend, grad, shape, dims, keepdim):
+    """_expand_reduced on storage (the reductions' VJPs): the same broadcast view of ``grad``."""
+    if dims is None:
+        return backend.expand(backend.reshape(grad, (1,) * len(shape)), shape) if len(shape) else grad
+    if not keepdim:
+        kept = list(shape)
+        for d in dims:
+            kept[d] = 1
+        grad = backend.reshape(grad, kept)
+    return backend.expand(grad, shape)
 
 
 # ---------------------------------------------------------------------- matmul

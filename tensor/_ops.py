@@ -634,6 +634,10 @@ def _check_autograd_dtype(input, dtype) -> None:
 
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (all dims when None); ints and bools sum as int64."""
+    if dim is None and dtype is None and isinstance(input, Tensor):
+        out = apply_unary(F.Sum, input)  # a float tensor's sum of all elements: the lean path
+        if out is not None:
+            return out
     _check_autograd_dtype(input, dtype)
     if dim is None:
         return F.Sum.apply(input, None, False, dtype)
@@ -642,6 +646,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
 
 def mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """Arithmetic mean over ``dim``; only floating dtypes, as in torch."""
+    if dim is None and dtype is None and isinstance(input, Tensor):
+        out = apply_unary(F.Mean, input)  # a float tensor's mean of all elements: the lean path
+        if out is not None:
+            return out
     if dtype is not None:
         input = input.to(dtype)
     if not input.dtype.is_floating_point:

@@ -64,9 +64,11 @@ def _seed(outputs, grad_outputs, create_graph):
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                 )
-            g = Tensor._make(out._backend.full(out._backend.shape(out._data), 1, out.dtype),
-                             out._backend, False, None, 0, None)
-        elif not isinstance(g, Tensor):
+            ones = out._backend.full(out._backend.shape(out._data), 1, out.dtype)
+            roots.append(out._gradient_edge())
+            grads.append(Tensor._make(ones, out._backend, False, None, 0, None) if create_graph else ones)
+            continue  # a Tensor only where the backward is recorded
+        if not isinstance(g, Tensor):
             g = Tensor._make(out._backend.full(out._backend.shape(out._data), g, out.dtype),
                              out._backend, False, None, 0, None)
         elif tuple(g.shape) != tuple(out.shape):

@@ -229,10 +229,10 @@ def apply_unary(cls, a):
     data = a._data
     if a._base is not None or _state.anomaly:
         return None
-    dtype = backend.lean_dtype(data)
-    if dtype is None:
+    lean = backend.lean_unary(cls.primitive, data)  # dtype decided and computed
+    if lean is None:
         return None
-    result = getattr(backend, cls.primitive)(data)
+    result, dtype, shape = lean
     out = _new_tensor(Tensor)
     out._data = result
     out._backend = backend
@@ -248,7 +248,7 @@ def apply_unary(cls, a):
     a_node, a_nr = _edge(a)
     node._next_nodes = (a_node,)
     node._next_nrs = _ZERO_NR if a_nr == 0 else (a_nr,)
-    key = (backend.shape(data), None, dtype, backend)
+    key = (shape, None, dtype, backend)
     metas = _shared_metas.get(key)
     node._input_meta = metas if metas is not None else _share_metas(key, 1)
     out._requires_grad = True
@@ -283,7 +283,7 @@ def apply_binary(cls, a, b):
         return None  # shapes that do not broadcast, an int too large: the general path says so
     if lean is None:
         return None
-    result, dtype = lean
+    result, dtype, a_shape, b_shape = lean
     out = _new_tensor(Tensor)
     out._data = result
     out._backend = backend
@@ -301,8 +301,7 @@ def apply_binary(cls, a, b):
     b_node, b_nr = _edge(b) if b_requires_grad else _NO_EDGE
     node._next_nodes = (a_node, b_node)
     node._next_nrs = _ZERO_NRS if a_nr == 0 and b_nr == 0 else (a_nr, b_nr)
-    key = (backend.shape(a_data) if a_requires_grad else None,
-           backend.shape(b_data) if b_requires_grad else None, dtype, backend)
+    key = (a_shape if a_requires_grad else None, b_shape if b_requires_grad else None, dtype, backend)
     metas = _shared_metas.get(key)
     node._input_meta = metas if metas is not None else _share_metas(key, 2)
     if cls.save_operands is not None:

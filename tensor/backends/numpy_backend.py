@@ -516,8 +516,12 @@ def log_softmax_backward(grad, out, axis):
 # -------------------------------------------------------------- reductions
 
 def sum(x, axis=None, keepdims=False, dtype=None):
-    out = np.sum(x, axis=axis, keepdims=keepdims, dtype=None if dtype is None else _TO_NATIVE[dtype])
-    return _arr(out)
+    # np.add.reduce is what np.sum calls for an ndarray, without its 1 us of dispatch
+    out = _add_reduce(x, axis=axis, dtype=None if dtype is None else _TO_NATIVE[dtype], keepdims=keepdims)
+    return out if type(out) is _ndarray else np.asarray(out)  # _arr(out), inlined
+
+
+_add_reduce = np.add.reduce
 
 
 def mean(x, axis=None, keepdims=False):
@@ -667,6 +671,10 @@ def permute(x, axes):
 def expand(x, shape):
     """A stride-0 view, writable where x is (as torch's: ``x.expand(3, 4).zero_()`` writes x;
     the ops that refuse such a target check its strides first)."""
+    if x.size == 1 and x.ndim <= len(shape) and builtins.min(shape, default=1) >= 1:
+        # one element to every place (a reduction's gradient): broadcast_to's very view (every
+        # stride 0, as broadcast_to gives a size-1 dim too) in a tenth of its time
+        return np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))  # writable where x is
     out = np.broadcast_to(x, shape)
     if x.flags.writeable:
         out.flags.writeable = True
@@ -1069,25 +1077,46 @@ def addmm_relu(bias, mat1, mat2):
 
 _EXACT_INT = 2 ** 53  # a Python int numpy takes as a weak float scalar without rounding surprises
 _LEAN_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+_LEAN_UNARY_UFUNCS = {"neg": np.negative, "exp": np.exp, "sin": np.sin, "cos": np.cos, "tanh": np.tanh}
 _LEAN_BINARY = {"div": div, "tanh_backward": tanh_backward, "sigmoid_backward": sigmoid_backward}
 
 
 def lean_binary(name, a, b):
-    """``(result, dtype)`` of the binary primitive ``name`` on storage ``a`` and ``b`` (storage or
-    a Python number) when numpy's own rules give torch's result: float32 or float64 storage of
-    one dtype, or with a Python float or a not too large int (numpy 2 takes a number as weak, as
-    torch does). None otherwise, having computed nothing: the engine takes its general path.
-    (The engine's lean path: the dtype decision and the ufunc in one call.)"""
+    """``(result, dtype, a's shape, b's shape)`` of the binary primitive ``name`` on storage ``a``
+    and ``b`` (storage or a Python number, whose shape is None) when numpy's own rules give
+    torch's result: float32 or float64 storage of one dtype, or with a Python float or a not too
+    large int (numpy 2 takes a number as weak, as torch does). None otherwise, having computed
+    nothing: the engine takes its general path. (The engine's lean path: the dtype decision,
+    the ufunc and the shapes its node records, in one call.)"""
     dtype = _LEAN.get(a.dtype)
     if dtype is None:
         return None
     if type(b) is _ndarray:
         if b.dtype != a.dtype:
             return None
+        b_shape = b.shape
     elif type(b) is int and not -_EXACT_INT <= b <= _EXACT_INT:
         return None
+    else:
+        b_shape = None
     ufunc = _LEAN_UFUNCS.get(name)
     if ufunc is None:
-        return _LEAN_BINARY[name](a, b), dtype
+        return _LEAN_BINARY[name](a, b), dtype, a.shape, b_shape
     out = ufunc(a, b)
-    return (out if type(out) is _ndarray else np.asarray(out)), dtype
+    return (out if type(out) is _ndarray else np.asarray(out)), dtype, a.shape, b_shape
+
+
+def lean_unary(name, a):
+    """``(result, dtype, a's shape)`` of the unary primitive ``name`` on float32 or float64
+    storage ``a``; None for any other dtype, having computed nothing (the engine's lean path)."""
+    dtype = _LEAN.get(a.dtype)
+    if dtype is None:
+        return None
+    ufunc = _LEAN_UNARY_UFUNCS.get(name)
+    if ufunc is None:
+        return _FUNCTIONS[name](a), dtype, a.shape
+    out = ufunc(a)  # the ufuncs that _unary wraps without an errstate, called directly
+    return (out if type(out) is _ndarray else np.asarray(out)), dtype, a.shape
+
+
+_FUNCTIONS = globals()  # lean_unary's primitives, by name

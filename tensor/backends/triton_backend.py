@@ -844,15 +844,33 @@ def addmm_relu(bias, mat1, mat2):
 
 
 def lean_binary(name, a, b):
-    """``(result, dtype)`` of the binary primitive ``name`` on storage ``a`` and ``b`` (storage or
-    a Python number) when the kernels' own rule gives torch's result: float32 or float64 storage
-    of one dtype, or with a Python number; None otherwise, having computed nothing (the
-    engine's lean path, as the numpy backend's)."""
+    """``(result, dtype, a's shape, b's shape)`` of the binary primitive ``name`` on storage ``a``
+    and ``b`` (storage or a Python number, whose shape is None) when the kernels' own rule gives
+    torch's result: float32 or float64 storage of one dtype, or with a Python number; None
+    otherwise, having computed nothing (the engine's lean path, as the numpy backend's)."""
     dtype = _LEAN.get(a.dtype)
-    if dtype is None or (type(b) is _Tensor and b.dtype != a.dtype):
+    if dtype is None:
         return None
-    return _LEAN_PRIMITIVES[name](a, b), dtype
+    if type(b) is _Tensor:
+        if b.dtype != a.dtype:
+            return None
+        b_shape = tuple(b.shape)
+    else:
+        b_shape = None
+    return _LEAN_PRIMITIVES[name](a, b), dtype, tuple(a.shape), b_shape
+
+
+def lean_unary(name, a):
+    """``(result, dtype, a's shape)`` of the unary primitive ``name`` on float32 or float64
+    storage ``a``; None for any other dtype, having computed nothing (the engine's lean path)."""
+    dtype = _LEAN.get(a.dtype)
+    if dtype is None:
+        return None
+    return _FUNCTIONS[name](a), dtype, tuple(a.shape)
 
 
 _LEAN_PRIMITIVES = {"add": add, "sub": sub, "mul": mul, "div": div, "tanh_backward": tanh_backward,
                     "sigmoid_backward": sigmoid_backward}
+
+
+_FUNCTIONS = globals()  # lean_unary's primitives, by name

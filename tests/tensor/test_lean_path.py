@@ -253,3 +253,65 @@ def test_inplace_on_data_of_an_expanded_tensor_nothing_else_holds_as_torch(op, d
         return d.tolist()
 
     assert run(tensor, device) == run(torch, "cpu")
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(["sum", "mean"]), shape=st.sampled_from([(), (1,), (3,), (2, 3), (2, 0)]),
+       dtype=st.sampled_from(["float32", "float64"]), data=st.data())
+def test_full_reductions_lean_path_is_bitwise_the_general_path(name, shape, dtype, data):
+    array = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-4, 4)))
+    dtype = getattr(tensor, dtype)
+
+    def run():
+        leaf = tensor.tensor(array, dtype=dtype, requires_grad=True)
+        out = getattr(leaf, name)()
+        (out * 3).backward()
+        return out, [leaf.grad]
+
+    lean = run()
+    with pytest.MonkeyPatch.context() as patch:
+        _force_general(patch)
+        general = run()
+    _same(lean, general)
+    want = torch.tensor(array, dtype=getattr(torch, str(dtype).split(".")[1]), requires_grad=True)
+    (getattr(want, name)() * 3).backward()
+    np.testing.assert_allclose(lean[1][0].numpy(), want.grad.numpy(), rtol=1e-6)
+    assert lean[1][0].stride() == want.grad.stride()
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(["sum", "mean"]), shape=st.sampled_from([(3,), (2, 3), (2, 1, 4)]),
+       keepdim=st.booleans(), data=st.data())
+def test_reduction_vjps_on_storage_match_torch_first_and_second_order(name, shape, keepdim, data):
+    # The fused VJP (no create_graph) and the Tensor backward (create_graph) of sum/mean over dims.
+    dims = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+    array = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-2, 2)))
+    results = []
+    for lib in (tensor, torch):
+        x = lib.tensor(array, dtype=lib.float64, requires_grad=True)
+        y = getattr(x * x, name)(dim=dims, keepdim=keepdim)
+        weights = lib.arange(y.numel(), dtype=lib.float64).reshape(y.shape) + 1
+        (g,) = lib.autograd.grad((y * weights).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), x)
+        first = lib.autograd.grad(getattr(x * x, name)(dim=dims, keepdim=keepdim).sum(), x)[0]
+        results.append([t.detach().numpy() for t in (y, g, gg, first)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("source, shape", [
+    (np.array(2.5), (2, 3)), (np.array([[1.5]]), (4, 1, 2)), (np.array(1.0), ()),
+    (np.array([7.0]), (3,)), (np.ones((2, 1)), (2, 3)), (np.array(1.0), (0, 3)),
+])
+def test_numpy_expand_is_broadcast_to_with_its_writability(source, shape):
+    from tensor.backends import numpy_backend
+
+    for writeable in (True, False):
+        x = source.copy()
+        x.flags.writeable = writeable
+        got, want = numpy_backend.expand(x, shape), np.broadcast_to(x, shape)
+        assert got.shape == want.shape and got.strides == want.strides and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        assert got.flags.writeable is writeable and np.shares_memory(got, x) == (x.size > 0 and got.size > 0)
+    with pytest.raises(ValueError):
+        numpy_backend.expand(np.array([1.0, 2.0]), (3,))
