@@ -382,6 +382,45 @@ def bench_mlp(rounds: int, repeat: int, threads: int, sizes=MLP_SIZES, batch: in
     return _row(name, samples, target)
 
 
+def mlp_matmuls(lib, sizes=MLP_SIZES, batch: int = MLP_BATCH):
+    """The MLP step's matrix products alone, with its shapes and layouts (``x @ W.t()`` forward;
+    ``g.t() @ h`` and ``g @ W`` backward; no input gradient for the first layer), on ``lib``'s
+    own arrays: numpy's for lucidgrad's cpu backend, torch's tensors for torch."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    acts = [rng.standard_normal((batch, n)).astype(np.float32) for n in sizes[:-1]]
+    weights = [rng.standard_normal((n_out, n_in)).astype(np.float32) for n_in, n_out in zip(sizes, sizes[1:])]
+    grads = [rng.standard_normal((batch, n)).astype(np.float32) for n in sizes[1:]]
+    if lib == "torch":
+        import torch
+
+        acts, weights, grads = ([torch.from_numpy(a) for a in arrays] for arrays in (acts, weights, grads))
+    matmul = np.matmul if lib == "numpy" else __import__("torch").matmul
+
+    def products():
+        for layer, (h, w, g) in enumerate(zip(acts, weights, grads)):
+            matmul(h, w.T)  # forward
+            matmul(g.T, h)  # weight gradient
+            if layer:
+                matmul(g, w)  # input gradient
+    return products
+
+
+def bench_mlp_matmuls(rounds: int, repeat: int, threads: int, step_row: dict) -> tuple[dict, dict]:
+    """The MLP step's matmuls alone (numpy's BLAS against torch's), and the rest of the step:
+    its time minus the matmuls' (medians), to tell the BLAS's share of the step's ratio."""
+    samples = time_rounds({"tensor": mlp_matmuls("numpy"), "torch": mlp_matmuls("torch")}, rounds, repeat)
+    label = _threads_label(threads)
+    matmuls = _row(f"the same step's 8 matmuls alone: numpy's BLAS vs torch's, {label}", samples, None)
+    rest = {name: step_row[name] - matmuls[name] for name in ("tensor", "torch")}
+    ratio = rest["tensor"] / rest["torch"]
+    rest_row = {"name": f"the same step without its matmuls (step minus matmuls, medians), {label}",
+                **rest, "ratio_min": ratio, "ratio_median": ratio, "ratios": [ratio], "target": None,
+                "rounds": 1}
+    return matmuls, rest_row
+
+
 def launches_per_phase(model, optimizer, x, y, cross_entropy) -> dict:
     """Kernel launches of each phase of one training step (by kernel name), on cuda."""
     from triton_kernels import count_launches
@@ -507,6 +546,7 @@ def main(argv=None) -> dict:
         schedule["chain_long"][0], long_blocks, args.threads, profile=args.profile == "chain_long")
     rows["double"] = bench_double(*schedule["double"], args.threads, profile=args.profile == "double")
     rows["mlp"] = bench_mlp(*schedule["mlp"], args.threads, profile=args.profile == "mlp")
+    rows["mlp_matmuls"], rows["mlp_rest"] = bench_mlp_matmuls(*schedule["mlp"], args.threads, rows["mlp"])
     rows["mlp_small"] = bench_mlp(*schedule["mlp_small"], args.threads, SMALL_MLP_SIZES, SMALL_MLP_BATCH,
                                   TARGETS["mlp_small"], profile=args.profile == "mlp_small")
     elapsed = time.perf_counter() - started

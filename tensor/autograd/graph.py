@@ -317,10 +317,7 @@ class AccumulateGrad(Node):
         old = variable._grad
         if old is None:
             backend = new._backend
-            # torch's layout contract: contiguous, and no stride 0 even over a dim of size 1
-            # (such a gradient is a view of something else, as a reduction's expanded one)
-            if not create_graph and not (sole_holder and backend.is_contiguous(grad)
-                                         and 0 not in backend.strides(grad)
+            if not create_graph and not (sole_holder and backend.is_plain_contiguous(grad)
                                          and not backend.memory_is_shared(grad)):
                 new = Tensor._make(backend.copy(new._data), backend, False, None, 0, None)
             variable._grad = new

@@ -220,6 +220,12 @@ def is_contiguous(x) -> bool:
     return x.flags.c_contiguous
 
 
+def is_plain_contiguous(x) -> bool:
+    """Contiguous with no stride 0, even over a dim of size 1 (which a broadcast view has):
+    torch's layout contract for a gradient AccumulateGrad may keep as it is."""
+    return x.flags.c_contiguous and 0 not in x.strides
+
+
 def memory_is_shared(x) -> bool:
     """True when another live object may use ``x``'s memory: ``x`` is a view of an array that
     something besides ``x`` holds (another view, a name), or of a buffer numpy does not own.
@@ -621,7 +627,7 @@ def sum_to_shape(x, shape):
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1
     )
-    out = np.sum(x, axis=axes, keepdims=True) if axes else x
+    out = _add_reduce(x, axis=axes, keepdims=True) if axes else x  # np.sum's own call
     return _arr(out.reshape(shape))
 
 

@@ -254,6 +254,12 @@ def is_contiguous(x) -> bool:
     return x.is_contiguous()
 
 
+def is_plain_contiguous(x) -> bool:
+    """Contiguous with no stride 0, even over a dim of size 1 (which a broadcast view has):
+    torch's layout contract for a gradient AccumulateGrad may keep as it is."""
+    return x.is_contiguous() and 0 not in x.stride()
+
+
 def has_internal_overlap(x) -> bool:
     """True when elements of ``x`` share memory: a stride of 0 over a dim longer than 1 (expand),
     in a tensor with elements (an empty one may carry any strides)."""
