@@ -2783,9 +2783,21 @@ sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, prod, logsumexp
                                    logsumexp, all, any))
 zeros, ones, empty, rand, randn = (_size_keyword(fn) for fn in (zeros, ones, empty, rand, randn))
 
+def _lean_method(op, general):
+    """``tensor <op> other``: the lean path tried first, without the function's own checks
+    (``self`` is a Tensor and there is no alpha), then ``general(self, other)``."""
+    def method(self, other):
+        out = apply_binary(op, self, other)
+        return out if out is not None else general(self, other)
+
+    method.__name__ = method.__qualname__ = f"__{op.primitive}__"
+    return method
+
+
 _METHODS = {
-    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
-    "__rmul__": mul, "__truediv__": div, "__rtruediv__": _reflected(div), "__pow__": pow,
+    "__add__": _lean_method(F.Add, add), "__radd__": add, "__sub__": _lean_method(F.Sub, sub),
+    "__rsub__": rsub, "__mul__": _lean_method(F.Mul, mul), "__rmul__": mul,
+    "__truediv__": _lean_method(F.Div, div), "__rtruediv__": _reflected(div), "__pow__": pow,
     "__rpow__": _reflected(pow), "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
     "__neg__": neg, "__abs__": abs, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le,
     "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__or__": bitwise_or,
