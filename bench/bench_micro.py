@@ -302,8 +302,9 @@ class BareValue:
                     node._b.grad += node._db * node.grad
 
 
-def floor_shares(rounds: int, steps: int, points, labels) -> dict[str, list[float]]:
-    """The cyclic GC's share of the step, per round, for micro and for the bare floor engine."""
+def floor_shares(rounds: int, steps: int, points, labels) -> dict[str, tuple[list[float], list[float]]]:
+    """The cyclic GC's share of the step and its seconds per step (GC on minus GC off), per
+    round, for micro and for the bare floor engine."""
     engines = {"micro": MicroValue, "floor": BareValue}
     models = {name: GenericMLP(value_class) for name, value_class in engines.items()}
     losses = {name: total_loss(engines[name], model, points, labels) for name, model in models.items()}
@@ -323,7 +324,8 @@ def floor_shares(rounds: int, steps: int, points, labels) -> dict[str, list[floa
                 training_step(engines[name], models[name], points, labels)
             times[name, gc_enabled].append((time.perf_counter() - start) / steps)
             gc.enable()
-    return {name: [1.0 - off / on for off, on in zip(times[name, False], times[name, True], strict=True)]
+    return {name: ([1.0 - off / on for off, on in zip(times[name, False], times[name, True], strict=True)],
+                   [on - off for off, on in zip(times[name, False], times[name, True], strict=True)])
             for name in engines}
 
 
@@ -448,8 +450,10 @@ def main(argv=None) -> int:
     print(f"| deepest chain backpropagated (tried {', '.join(map(str, depths))}) "
           f"| {chains['micro']} | {chains['micrograd']} | | 200000 |")  # fmt: skip
     floor = floor_shares(rounds, steps, points, labels)
-    print(f"| the GC's share, micro against the floor: a bare engine, one slotted object per node, "
-          f"no checks (same graph) | {summary(floor['micro'])} | floor {summary(floor['floor'])} | | |")
+    cells = {name: f"{summary(shares)}, {1e3 * statistics.median(seconds):.1f} ms per step"
+             for name, (shares, seconds) in floor.items()}
+    print(f"| the GC's share and time, micro against the floor: a bare engine, one slotted object "
+          f"per node, no checks (same graph) | {cells['micro']} | floor {cells['floor']} | | |")
     by_generation = gc_by_generation(MicroValue, points, labels, 3 * steps)
     print()
     print("micro's cyclic GC per training step, by generation (collections, ms): " + ", ".join(

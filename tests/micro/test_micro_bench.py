@@ -21,7 +21,7 @@ def test_quick_bench_runs_and_node_counts_match():
                 "| training step, ms (GC disabled for both) |",
                 "| the cyclic GC's share of the step", "| GC-tracked objects per node |",
                 "| nodes per forward graph |", "| deepest chain backpropagated",
-                "| the GC's share, micro against the floor"):  # fmt: skip
+                "| the GC's share and time, micro against the floor"):  # fmt: skip
         assert row in result.stdout
     tracked_row = next(line for line in result.stdout.splitlines() if "GC-tracked objects" in line)
     micro_tracked = float(tracked_row.split("|")[2])
