@@ -18,6 +18,7 @@ import builtins
 import functools
 import math
 import sys
+import warnings
 
 import numpy as np
 
@@ -531,6 +532,10 @@ _add_reduce = np.add.reduce
 
 
 def mean(x, axis=None, keepdims=False):
+    if x.size == 0:  # nan for an empty slice, as torch gives it: without numpy's warnings
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _arr(np.mean(x, axis=axis, keepdims=keepdims))
     return _arr(np.mean(x, axis=axis, keepdims=keepdims))
 
 

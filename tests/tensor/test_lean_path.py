@@ -315,3 +315,20 @@ def test_numpy_expand_is_broadcast_to_with_its_writability(source, shape):
         assert got.flags.writeable is writeable and np.shares_memory(got, x) == (x.size > 0 and got.size > 0)
     with pytest.raises(ValueError):
         numpy_backend.expand(np.array([1.0, 2.0]), (3,))
+
+
+@pytest.mark.parametrize("shape, dim", [((0,), None), ((2, 0), None), ((2, 0), 1), ((0, 3), 0)])
+def test_mean_of_an_empty_slice_is_nan_without_warnings_as_torch(shape, dim):
+    import warnings
+
+    results = []
+    for lib in (tensor, torch):
+        x = lib.zeros(shape, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = x.mean() if dim is None else x.mean(dim)
+            y.sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (ours, our_grad), (theirs, their_grad) = results
+    np.testing.assert_array_equal(ours, theirs)
+    assert our_grad.shape == their_grad.shape
