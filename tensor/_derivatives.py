@@ -74,34 +74,37 @@ def float_dtype(dtype):
     return dtype if dtype.is_floating_point else D.get_default_dtype()
 
 
-def unary(grad_fn, primitive, keeps, derivative, vjp=None):
+def unary(grad_fn, primitive, keeps, derivative, vjp=None, to_float=True):
     """An Op class (named from ``grad_fn``: ``ExpBackward0`` makes ``Exp``) from one row of the
-    unary table: ``out = primitive(a)`` on float storage, keeping ``a`` or ``out`` (``keeps``)
-    for ``derivative(grad, a, out)``, the input's gradient as Tensors; ``vjp(backend, grad, a,
-    out)``, if given, computes it on storage."""
+    unary table: ``out = primitive(a)``, on float storage (integer and bool inputs in the
+    default float) or, without ``to_float``, in the input's own dtype; keeping ``a``, ``out``
+    or nothing (``keeps``: "a", "out", None) for ``derivative(grad, a, out)``, the input's
+    gradient as Tensors; ``vjp(backend, grad, a, out)``, if given, computes it on storage."""
     name = grad_fn[: -len("Backward0")]
-    keeps_output = keeps == "out"
+    keeps_output, keeps_input = keeps == "out", keeps == "a"
 
     def forward(ctx, a):
-        return getattr(ctx.backend, primitive)(_float_data(ctx, a))
+        return getattr(ctx.backend, primitive)(_float_data(ctx, a) if to_float else a._data)
 
     def backward(ctx, grad):
         if keeps_output:
             return derivative(grad, None, ctx.saved_output)
-        return derivative(grad, ctx.saved_tensors[0], None)
+        return derivative(grad, ctx.saved_tensors[0] if keeps_input else None, None)
 
     namespace = {
         "__doc__": f"out = {primitive}(a); its derivative is its row of the unary table.",
         "__module__": __name__,
         "node_name": grad_fn, "primitive": primitive,
-        "saves_output": keeps_output, "saves_input": not keeps_output,
+        "saves_output": keeps_output, "saves_input": keeps_input,
         "forward": staticmethod(forward), "backward": staticmethod(backward),
     }
     if vjp is not None:
         def fused(ctx, grad):
             if keeps_output:
                 return (vjp(ctx.backend, grad, None, ctx.saved_output_data),)
-            return (vjp(ctx.backend, grad, ctx._saved[0].unpack_data(ctx), None),)
+            if keeps_input:
+                return (vjp(ctx.backend, grad, ctx._saved[0].unpack_data(ctx), None),)
+            return (vjp(ctx.backend, grad, None, None),)
 
         namespace["vjp"] = staticmethod(fused)
     return type(name, (Op,), namespace)
@@ -263,25 +266,6 @@ class Reciprocal(Op):
         return -grad * out * out
 
 
-class Neg(Op):
-    """out = -a;  da = -grad."""
-
-    node_name = "NegBackward0"
-    primitive = "neg"
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.neg(a._data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -grad
-
-    @staticmethod
-    def vjp(ctx, grad):
-        return (ctx.backend.neg(grad),)
-
-
 class Pow(Op):
     """out = a ** p for a number p;  da = grad * p * a^(p-1)."""
 
@@ -370,6 +354,20 @@ Tanh    = unary("TanhBackward0",    "tanh",    "out", lambda grad, a, out: _tanh
                 vjp=lambda backend, grad, a, out: backend.tanh_backward(grad, out))
 Sigmoid = unary("SigmoidBackward0", "sigmoid", "out", lambda grad, a, out: _sigmoid_backward(grad, out),
                 vjp=lambda backend, grad, a, out: backend.sigmoid_backward(grad, out))
+#
+# The functions that keep their input's dtype (an integer tensor stays one). sign and the
+# roundings are piecewise constant: their gradient is zeros not connected to the graph, as
+# torch's. round is half to even, trunc towards zero.
+#
+#               grad_fn             forward    keeps  da, a formula of (grad, a, out)
+Neg     = unary("NegBackward0",     "neg",     None,  lambda grad, a, out: -grad, to_float=False,
+                vjp=lambda backend, grad, a, out: backend.neg(grad))
+Abs     = unary("AbsBackward0",     "abs",     "a",   lambda grad, a, out: grad * a.sign(), to_float=False)
+Sign    = unary("SignBackward0",    "sign",    None,  lambda grad, a, out: zeros_like(grad), to_float=False)
+Round   = unary("RoundBackward0",   "round",   None,  lambda grad, a, out: zeros_like(grad), to_float=False)
+Floor   = unary("FloorBackward0",   "floor",   None,  lambda grad, a, out: zeros_like(grad), to_float=False)
+Ceil    = unary("CeilBackward0",    "ceil",    None,  lambda grad, a, out: zeros_like(grad), to_float=False)
+Trunc   = unary("TruncBackward0",   "trunc",   None,  lambda grad, a, out: zeros_like(grad), to_float=False)
 
 
 class TanhBackward(Op):
@@ -473,36 +471,6 @@ class ThresholdBackward(Op):
         (out,) = ctx.saved_tensors
         backend = ctx.backend
         return backend.relu_backward(grad_grad, out._data), backend.full(out.shape, 0, out.dtype)
-
-
-class Abs(Op):
-    """out = |a|;  da = grad * sign(a)."""
-
-    node_name = "AbsBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return ctx.backend.abs(a._data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * a.sign()
-
-
-class Sign(Op):
-    """out = sign(a);  da = 0."""
-
-    node_name = "SignBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.sign(a._data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return zeros_like(grad)  # a constant: not connected to the graph, as torch's
 
 
 class FloorDivide(Op):
@@ -641,20 +609,6 @@ class Cumsum(Op):
 
         dim = ctx.dim
         return flip(flip(grad, (dim,)).cumsum(dim), (dim,)), None, None
-
-
-class Round(Op):
-    """out = round(a) (half to even);  da = 0."""
-
-    node_name = "RoundBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.round(a._data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return zeros_like(grad)  # a constant: not connected to the graph, as torch's
 
 
 class Clamp(Op):
@@ -1871,36 +1825,6 @@ class Logsumexp(Op):
         (a,) = ctx.saved_tensors
         out = _expand_reduced(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         return _expand_reduced(grad, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
-
-
-class Floor(Round):
-    """out = floor(a);  da = 0."""
-
-    node_name = "FloorBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.floor(a._data)
-
-
-class Ceil(Round):
-    """out = ceil(a);  da = 0."""
-
-    node_name = "CeilBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.ceil(a._data)
-
-
-class Trunc(Round):
-    """out = trunc(a) (towards zero);  da = 0."""
-
-    node_name = "TruncBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return ctx.backend.trunc(a._data)
 
 
 class MaskedFill(Op):

@@ -23,7 +23,7 @@ from tensor.autograd import function as function_module
 
 BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
           "div": lambda a, b: a / b, "radd": lambda a, b: b + a, "rmul": lambda a, b: b * a}
-UNARY = ["exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "rsqrt", "neg", "relu"]
+UNARY = ["exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "rsqrt", "neg", "relu", "sign"]
 
 
 def _force_general(patch):
