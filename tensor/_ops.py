@@ -514,7 +514,7 @@ abs.__doc__ += "\n\n" + F.Abs.__doc__
 sign = _unary(F.Sign, "sign")
 
 
-def _rounding(op, name):
+def _rounding(op, name, doc):
     def fn(input) -> Tensor:
         if input.dtype is D.bool_:
             raise NotImplementedError(f"\"{name}_vml_cpu\" not implemented for 'Bool'")
@@ -523,11 +523,11 @@ def _rounding(op, name):
         return op.apply(input)
 
     fn.__name__ = name
-    fn.__doc__ = op.__doc__
+    fn.__doc__ = f"{doc} elementwise; integer tensors are returned as a copy.\n\n{op.__doc__}"
     return fn
 
 
-round = _rounding(F.Round, "round")
+round = _rounding(F.Round, "round", "The nearest integer, half to even (as torch's)")
 absolute = abs
 
 
@@ -881,9 +881,9 @@ def _bool_reduce(name):
 
 all = _bool_reduce("all")
 any = _bool_reduce("any")
-floor = _rounding(F.Floor, "floor")
-ceil = _rounding(F.Ceil, "ceil")
-trunc = _rounding(F.Trunc, "trunc")
+floor = _rounding(F.Floor, "floor", "The largest integer not above the input")
+ceil = _rounding(F.Ceil, "ceil", "The smallest integer not below the input")
+trunc = _rounding(F.Trunc, "trunc", "The input rounded towards zero")
 fix = trunc
 
 
