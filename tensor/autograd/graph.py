@@ -339,10 +339,28 @@ def _unwrap(grad):
 
 def _run_tensor_hooks(hooks, grad, backend, create_graph):
     for fn in list(hooks.values()):
-        result = fn(_wrap(grad, backend))
+        original = _wrap(grad, backend)
+        result = fn(original)
         if result is not None:
+            _check_hook_result(fn, original, result)
             grad = result if create_graph else _unwrap(result)
     return grad
+
+
+def _check_hook_result(hook, original, result) -> None:
+    """torch's checks of a tensor hook's replacement gradient: a Tensor, for a gradient that
+    exists, of the same type (dtype and device) and the same size."""
+    if original is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+    name = getattr(hook, "__name__", None)
+    name = name if isinstance(name, str) else "<unknown>"
+    was, got = _legacy_type_name(original, None), _legacy_type_name(result, None)
+    if was != got:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
+    if result.shape != original.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def _retain(tensor, grad, create_graph):
