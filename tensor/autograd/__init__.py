@@ -76,6 +76,8 @@ def _seed(outputs, grad_outputs, create_graph):
                 f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(g.shape)}) "
                 f"and output[{i}] has a shape of torch.Size({list(out.shape)})."
             )
+        if g.dtype is not out.dtype:  # cast to the output's dtype, as torch's engine does
+            g = g.to(out.dtype)
         roots.append(out._gradient_edge())
         grads.append(g if create_graph else g._data)
     return roots, grads

@@ -33,7 +33,6 @@ class OpNode(Node):
     """The node of a built-in op; its class is named as torch names it (``MulBackward0``)."""
 
     _op = None
-    _saved_output = None
     _index_guard = ()
 
     @property
@@ -251,12 +250,11 @@ def apply_unary(cls, a):
     key = (shape, None, dtype, backend)
     metas = _shared_metas.get(key)
     node._input_meta = metas if metas is not None else _share_metas(key, 1)
+    node._exact = True  # elementwise: the VJP gives the input's shape and dtype
     out._requires_grad = True
     out._grad_fn = node
-    if cls.saves_output:
-        node._saved_output = SavedTensor(out, True)
-    elif cls.saves_input:
-        node._saved = (SavedTensor(a, False),)
+    node._saved_output = SavedTensor(out, True) if cls.saves_output else None
+    node._saved = (SavedTensor(a, False),) if cls.saves_input else None
     return out
 
 
@@ -304,8 +302,13 @@ def apply_binary(cls, a, b):
     key = (a_shape if a_requires_grad else None, b_shape if b_requires_grad else None, dtype, backend)
     metas = _shared_metas.get(key)
     node._input_meta = metas if metas is not None else _share_metas(key, 2)
+    # no broadcasting (one shape, or a number): each VJP gives its input's shape and dtype
+    node._exact = b_shape is None or a_shape == b_shape
+    node._saved_output = None
     if cls.save_operands is not None:
         cls.save_operands(node, a, b, a_requires_grad, b_requires_grad)
+    else:
+        node._saved = None
     out._requires_grad = True
     out._grad_fn = node
     return out

@@ -195,14 +195,17 @@ class Node:
     ``ctx`` its op's forward saved things on.
     """
 
-    # Every node sets these four (slots: no per-node dict for them); the rest are class
+    # Every node sets these (slots: no per-node dict for them); the rest are class
     # defaults that the few nodes needing them override (in the node's own __dict__).
     # ``next_functions`` is kept as two tuples, the nodes and their output numbers (the
     # engine reads the nodes; the numbers are most often a shared (0,) or (0, 0)).
-    __slots__ = ("_sequence_nr", "backend", "_next_nodes", "_next_nrs", "_input_meta", "__dict__",
-                 "__weakref__")
+    # ``_saved``/``_saved_output``: what the backward keeps (slots: a node that saves needs no
+    # __dict__). ``_exact``: the node's VJP gives each input's gradient in that input's own
+    # shape and dtype already (a lean elementwise node without broadcasting), so the engine
+    # skips ``conform`` on its edges.
+    __slots__ = ("_sequence_nr", "backend", "_next_nodes", "_next_nrs", "_input_meta", "_saved",
+                 "_saved_output", "_exact", "__dict__", "__weakref__")
     num_outputs = 1
-    _saved = None
     _released = False
     _tensor_hooks = None
     _retained = None
@@ -219,6 +222,8 @@ class Node:
         self.backend = None
         self._next_nodes = self._next_nrs = ()
         self._input_meta = ()
+        self._saved = self._saved_output = None
+        self._exact = False
 
     @property
     def next_functions(self) -> tuple:
@@ -486,10 +491,13 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                 if node._hooked or anomaly or node in captured_nodes:
                     input_grads = _run_node(node, grads, create_graph, captures, captured,
                                             accumulate, targets, runs)
+                    exact = False  # hooks may have replaced gradients: conform them all
                 elif fast and node._fused is not None and grads[0] is not None:
                     input_grads = node._fused(grads[0])
+                    exact = node._exact
                 else:
                     input_grads = node.apply(grads, create_graph)
+                    exact = node._exact
             except Exception:
                 if anomaly and node._forward_trace is not None:
                     warnings.warn(
@@ -513,7 +521,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                     # conform(meta, grad, create_graph), inlined: the engine's hottest call
                     if create_graph:
                         grad = conform(meta, grad, True)
-                    else:
+                    elif not exact:
                         grad = meta[2].conform(grad, meta[0], meta[1])
                     old = buffer[output_nr]
                     buffer[output_nr] = grad if old is None else _add(old, grad, meta[2])

@@ -332,3 +332,29 @@ def test_mean_of_an_empty_slice_is_nan_without_warnings_as_torch(shape, dim):
     (ours, our_grad), (theirs, their_grad) = results
     np.testing.assert_array_equal(ours, theirs)
     assert our_grad.shape == their_grad.shape
+
+
+def test_exact_nodes_are_the_lean_ones_without_broadcasting():
+    # The engine skips conform on an exact node's edges: only where the VJP gives each input's
+    # own shape and dtype (a lean node whose operands share a shape, or a tensor and a number).
+    x = tensor.ones(3, requires_grad=True)
+    row = tensor.ones(2, 3, requires_grad=True)
+    assert (x * x)._grad_fn._exact and (x * 2.0)._grad_fn._exact and x.exp()._grad_fn._exact
+    assert x.sum()._grad_fn._exact
+    assert not (row * x)._grad_fn._exact  # broadcasting: conform sums x's gradient back
+    assert not (x.half() * 2)._grad_fn._exact  # the general path
+    (row * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0] and row.grad.shape == (2, 3)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("root", ["leaf", "exact", "sum"])
+def test_a_root_gradient_of_another_dtype_is_cast_as_torch_casts_it(root, create_graph):
+    results = []
+    for lib in (tensor, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        out = {"leaf": x, "exact": x * x, "sum": (x * x).sum()}[root]
+        seed = lib.ones(out.shape, dtype=lib.float64)
+        out.backward(seed, create_graph=create_graph)
+        results.append((str(x.grad.dtype).split(".")[1], x.grad.tolist()))
+    assert results[0] == results[1]
