@@ -2783,6 +2783,7 @@ sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, prod, logsumexp
                                    logsumexp, all, any))
 zeros, ones, empty, rand, randn = (_size_keyword(fn) for fn in (zeros, ones, empty, rand, randn))
 
+
 def _lean_method(op, general):
     """``tensor <op> other``: the lean path tried first, without the function's own checks
     (``self`` is a Tensor and there is no alpha), then ``general(self, other)``."""
