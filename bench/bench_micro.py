@@ -126,14 +126,15 @@ def graph_footprint(value_class, points, labels) -> tuple[float, float, int]:
     return allocated / nodes, tracked / nodes, nodes
 
 
-def time_steps(rounds: int, steps: int, points, labels) -> dict[tuple[str, bool], list[float]]:
+def time_steps(rounds: int, steps: int, points, labels,
+               engines=ENGINES) -> dict[tuple[str, bool], list[float]]:
     """Seconds per training step for every (engine, GC enabled) pair, one entry per round.
 
     Within a round the engines alternate, and so do GC off and on within an
     engine; the order flips from one round to the next.
     """
-    models = {name: GenericMLP(value_class) for name, value_class in ENGINES.items()}
-    runs = [(name, gc_enabled) for name in ENGINES for gc_enabled in (False, True)]
+    models = {name: GenericMLP(value_class) for name, value_class in engines.items()}
+    runs = [(name, gc_enabled) for name in engines for gc_enabled in (False, True)]
     per_step: dict[tuple[str, bool], list[float]] = {run: [] for run in runs}
     for round_index in range(rounds):
         for name, gc_enabled in runs if round_index % 2 == 0 else reversed(runs):
@@ -142,7 +143,7 @@ def time_steps(rounds: int, steps: int, points, labels) -> dict[tuple[str, bool]
                 gc.disable()
             start = time.perf_counter()
             for _ in range(steps):
-                training_step(ENGINES[name], models[name], points, labels)
+                training_step(engines[name], models[name], points, labels)
             per_step[name, gc_enabled].append((time.perf_counter() - start) / steps)
             gc.enable()
     gc.collect()
@@ -312,18 +313,7 @@ def floor_shares(rounds: int, steps: int, points, labels) -> dict[str, tuple[lis
             losses["floor"].data, count_nodes(losses["floor"])):
         raise AssertionError("the floor engine builds another graph")
     del losses
-    times = {(name, on): [] for name in engines for on in (False, True)}
-    for round_index in range(rounds):
-        runs = list(times)
-        for name, gc_enabled in runs if round_index % 2 == 0 else reversed(runs):
-            gc.collect()
-            if not gc_enabled:
-                gc.disable()
-            start = time.perf_counter()
-            for _ in range(steps):
-                training_step(engines[name], models[name], points, labels)
-            times[name, gc_enabled].append((time.perf_counter() - start) / steps)
-            gc.enable()
+    times = time_steps(rounds, steps, points, labels, engines)
     return {name: ([1.0 - off / on for off, on in zip(times[name, False], times[name, True], strict=True)],
                    [on - off for off, on in zip(times[name, False], times[name, True], strict=True)])
             for name in engines}
