@@ -62,12 +62,6 @@ def dtype_of(x) -> D.dtype:
 _LEAN = {np.dtype(np.float32): D.float32, np.dtype(np.float64): D.float64}
 
 
-def lean_dtype(a):
-    """The dtype of storage ``a`` when an elementwise function of it may take the engine's lean
-    path (float32 or float64), None otherwise (the engine then takes its general path)."""
-    return _LEAN.get(a.dtype)
-
-
 def is_storage(x) -> bool:
     return type(x) is _ndarray
 
