@@ -358,3 +358,15 @@ def test_a_root_gradient_of_another_dtype_is_cast_as_torch_casts_it(root, create
         out.backward(seed, create_graph=create_graph)
         results.append((str(x.grad.dtype).split(".")[1], x.grad.tolist()))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (3,)])
+def test_accumulated_gradient_of_a_reduction_has_torchs_strides(shape):
+    # A reduction's gradient is a stride-0 view; AccumulateGrad must copy it rather than keep it,
+    # even over size-1 dims (numpy calls such a view contiguous), as torch's layout contract does.
+    strides = []
+    for lib in (tensor, torch):
+        x = lib.ones(shape, requires_grad=True)
+        (x.sum() * 3).backward()  # the sum's gradient a temporary nothing else holds
+        strides.append(x.grad.stride())
+    assert strides[0] == strides[1]
